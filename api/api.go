@@ -1,0 +1,63 @@
+// Package api holds the trimmed Atlas Administration API v2 OpenAPI document that the generated client in gen, the
+// wrapper in pkg/atlas and the emulator in pkg/atlastest are all built from, so that all three agree on one contract.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed openapi.yaml
+var specYAML []byte
+
+// SpecYAML returns a copy of the embedded OpenAPI document as committed in api/openapi.yaml.
+func SpecYAML() []byte { return slices.Clone(specYAML) }
+
+// Load parses the embedded document and validates it with kin-openapi. Each call returns a fresh document, so a
+// caller may change its copy (the emulator drops `servers` to route any host).
+func Load() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(specYAML)
+	if err != nil {
+		return nil, fmt.Errorf("api: parse openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("api: validate openapi.yaml: %w", err)
+	}
+	return doc, nil
+}
+
+// versionedMediaType matches Atlas' versioned media types, such as application/vnd.atlas.2023-01-01+json.
+var versionedMediaType = regexp.MustCompile(`^application/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$`)
+
+// Versions lists, oldest first, the resource versions (such as "2023-01-01") that the document's request bodies
+// and responses name in their media types.
+func Versions(doc *openapi3.T) []string {
+	var versions []string
+	add := func(content openapi3.Content) {
+		for mediaType := range content {
+			if m := versionedMediaType.FindStringSubmatch(mediaType); m != nil && !slices.Contains(versions, m[1]) {
+				versions = append(versions, m[1])
+			}
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				add(op.RequestBody.Value.Content)
+			}
+			for _, resp := range op.Responses.Map() {
+				if resp.Value != nil {
+					add(resp.Value.Content)
+				}
+			}
+		}
+	}
+	slices.Sort(versions)
+	return versions
+}
