@@ -1,0 +1,247 @@
+package atlas
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
+)
+
+const (
+	// DefaultBaseURL is the Atlas host the client talks to unless WithBaseURL says otherwise.
+	DefaultBaseURL = "https://cloud.mongodb.com"
+
+	// APIVersion is the Atlas resource version this client speaks; it is sent in every Accept header.
+	APIVersion = "2023-01-01"
+
+	// MediaType is the versioned media type of APIVersion, used for Accept and for request bodies.
+	MediaType = "application/vnd.atlas." + APIVersion + "+json"
+
+	// DefaultTimeout bounds a whole call (all round trips) when the caller supplies no *http.Client.
+	DefaultTimeout = 60 * time.Second
+
+	modulePath = "github.com/atlas-linktoken/atlas-linktoken"
+)
+
+// Models re-exported from the generated package, so callers need not import gen.
+type (
+	// TargetOrgRequest is the createLinkToken request body: the IP access list for the link.
+	TargetOrgRequest = gen.TargetOrgRequest
+	// TargetOrg is the createLinkToken result: the link-token.
+	TargetOrg = gen.TargetOrg
+	// BadRequestDetail lists the fields a 400 response rejected.
+	BadRequestDetail = gen.BadRequestDetail
+	// FieldViolation is one rejected field of a 400 response.
+	FieldViolation = gen.FieldViolation
+)
+
+// Client creates Atlas link-tokens. It is safe for concurrent use; share one to keep the digest challenge warm.
+type Client struct {
+	baseURL   string
+	userAgent string
+	generated *gen.ClientWithResponses
+}
+
+// Option configures a Client. Options check their input; NewClient reports the first problem.
+type Option func(*settings) error
+
+type settings struct {
+	baseURL    *url.URL
+	httpClient *http.Client
+	userAgent  string
+	publicKey  string
+	privateKey string
+}
+
+// WithBaseURL points the client at another Atlas-compatible host, such as an emulator from pkg/atlastest or
+// Atlas for Government. It must be an absolute http or https URL with no query or fragment.
+func WithBaseURL(rawURL string) Option {
+	return func(s *settings) error {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return fmt.Errorf("base URL %q: %w", rawURL, err)
+		}
+		if u.Scheme != "https" && u.Scheme != "http" {
+			return fmt.Errorf("base URL %q: scheme must be https or http", rawURL)
+		}
+		if u.Host == "" {
+			return fmt.Errorf("base URL %q: no host", rawURL)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("base URL %q: must not hold user info, a query or a fragment", u.Redacted())
+		}
+		s.baseURL = u
+		return nil
+	}
+}
+
+// WithDigestAuth authenticates with an Atlas programmatic API key: publicKey is the digest user name, privateKey
+// the password. Both are required.
+func WithDigestAuth(publicKey, privateKey string) Option {
+	return func(s *settings) error {
+		if publicKey == "" || privateKey == "" {
+			return errors.New("digest auth: public and private API keys must both be non-empty")
+		}
+		s.publicKey, s.privateKey = publicKey, privateKey
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through hc: its Transport (nil means http.DefaultTransport), Timeout, Jar and
+// CheckRedirect are kept. hc itself is not modified; the client works on a copy that wraps hc's Transport.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("http client is nil")
+		}
+		s.httpClient = hc
+		return nil
+	}
+}
+
+// WithUserAgent replaces the default User-Agent (atlas-linktoken/VERSION (GOOS/GOARCH)).
+func WithUserAgent(userAgent string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(userAgent) == "" {
+			return errors.New("user agent is empty")
+		}
+		if strings.IndexFunc(userAgent, unicode.IsControl) >= 0 {
+			return fmt.Errorf("user agent %q holds a control character", userAgent)
+		}
+		s.userAgent = userAgent
+		return nil
+	}
+}
+
+// NewClient returns a Client for DefaultBaseURL unless WithBaseURL says otherwise. Credentials are required:
+// WithDigestAuth.
+func NewClient(opts ...Option) (*Client, error) {
+	s := settings{userAgent: DefaultUserAgent()}
+	if err := WithBaseURL(DefaultBaseURL)(&s); err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, fmt.Errorf("atlas: %w", err)
+		}
+	}
+	if s.publicKey == "" {
+		return nil, errors.New("atlas: no credentials: use WithDigestAuth(publicKey, privateKey)")
+	}
+	httpClient := &http.Client{Timeout: DefaultTimeout}
+	if s.httpClient != nil {
+		copied := *s.httpClient
+		httpClient = &copied
+	}
+	base := httpClient.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	httpClient.Transport = newDigestTransport(base, originOf(s.baseURL), s.publicKey, s.privateKey)
+
+	c := &Client{baseURL: strings.TrimSuffix(s.baseURL.String(), "/"), userAgent: s.userAgent}
+	generated, err := gen.NewClientWithResponses(c.baseURL,
+		gen.WithHTTPClient(httpClient),
+		gen.WithRequestEditorFn(c.setHeaders))
+	if err != nil {
+		return nil, fmt.Errorf("atlas: %w", err)
+	}
+	c.generated = generated
+	return c, nil
+}
+
+// setHeaders is the one request editor: every request carries the versioned Accept and the User-Agent.
+func (c *Client) setHeaders(_ context.Context, req *http.Request) error {
+	req.Header.Set("Accept", MediaType)
+	req.Header.Set("User-Agent", c.userAgent)
+	return nil
+}
+
+// BaseURL returns the host the client sends requests to, without a trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// Generated returns the generated client, configured with this client's authentication and headers: the escape
+// hatch for anything the wrapper does not cover. Its responses are not turned into errors; pass them to
+// CheckResponse.
+func (c *Client) Generated() *gen.ClientWithResponses { return c.generated }
+
+// CreateLinkToken creates one link-token that Cloud Manager or Ops Manager uses to push a live migration into the
+// Atlas organization orgID. The API key needs the Organization Owner role on that organization.
+//
+// POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId createLinkToken).
+//
+// orgID and every entry of req.AccessListIps are checked before anything is sent (*InputError). Any 2xx answer
+// carrying a link-token is success (the live server answers 201 where the spec says 200); any other status is an
+// *APIError.
+func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOrgRequest) (*TargetOrg, error) {
+	if err := ValidateOrgID(orgID); err != nil {
+		return nil, err
+	}
+	if req.AccessListIps != nil {
+		if err := ValidateAccessList(*req.AccessListIps); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.generated.CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx, orgID, nil, req)
+	if err != nil {
+		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
+	}
+	defer resp.Body.Close()
+	if err := CheckResponse(resp); err != nil {
+		return nil, err
+	}
+	var token TargetOrg
+	if err := decodeSuccess(resp, &token); err != nil {
+		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
+	}
+	if token.LinkToken == "" {
+		return nil, fmt.Errorf("atlas: createLinkToken: %d response holds no linkToken", resp.StatusCode)
+	}
+	return &token, nil
+}
+
+// decodeSuccess decodes a 2xx JSON body of at most 1 MiB into v.
+func decodeSuccess(resp *http.Response, v any) error {
+	if ct := resp.Header.Get("Content-Type"); !isJSON(ct) {
+		return fmt.Errorf("%d response has Content-Type %q, want JSON", resp.StatusCode, ct)
+	}
+	body, truncated, err := readCapped(resp.Body)
+	if err != nil {
+		return fmt.Errorf("reading %d response body: %w", resp.StatusCode, err)
+	}
+	if truncated {
+		return fmt.Errorf("%d response body exceeds %d bytes", resp.StatusCode, maxBodyBytes)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("decoding %d response body: %w", resp.StatusCode, err)
+	}
+	return nil
+}
+
+// DefaultUserAgent names this module, its version (from the build information) and the platform.
+func DefaultUserAgent() string {
+	version := "devel"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Path == modulePath && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			version = info.Main.Version
+		}
+		for _, dep := range info.Deps {
+			if dep.Path == modulePath && dep.Version != "" {
+				version = dep.Version
+			}
+		}
+	}
+	return "atlas-linktoken/" + version + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"
+}

@@ -1,0 +1,185 @@
+package atlas
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/icholy/digest"
+)
+
+// digestTransport answers HTTP Digest challenges (RFC 7616) for one origin with an API key pair. It is built on
+// github.com/icholy/digest's challenge parsing and response computation and adds what that package's Transport
+// lacks for Atlas:
+//
+//   - credentials go only to the configured scheme+host+port; requests elsewhere (a redirect to another host, the
+//     same host on another port or scheme) pass through unsigned;
+//   - the challenge is cached, so a warm client makes one round trip per call with nc counting up;
+//   - a 401 with no usable Digest challenge is returned to the caller untouched, body included;
+//   - after a signed request, only a 401 with stale=true is retried (once, with the fresh nonce): wrong keys end
+//     after one signed try and can never loop.
+type digestTransport struct {
+	base     http.RoundTripper
+	username string
+	password string
+	origin   string
+
+	mu   sync.Mutex
+	chal *digest.Challenge // last challenge from origin; immutable once stored
+	nc   int               // requests signed with chal so far
+}
+
+func newDigestTransport(base http.RoundTripper, origin, username, password string) *digestTransport {
+	return &digestTransport{base: base, origin: origin, username: username, password: password}
+}
+
+// originOf returns scheme://host:port with the default port filled in, the unit credentials are scoped to.
+func originOf(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// RoundTrip sends req, signed with the cached challenge when there is one, and answers at most one challenge.
+func (t *digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if originOf(req.URL) != t.origin {
+		return t.base.RoundTrip(req)
+	}
+	getBody, err := replayableBody(req)
+	if err != nil {
+		return nil, err
+	}
+	first, err := cloneWithBody(req, getBody)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := t.sign(first)
+	if err != nil {
+		closeBody(first)
+		return nil, err
+	}
+	res, err := t.base.RoundTrip(first)
+	if err != nil || res.StatusCode != http.StatusUnauthorized {
+		return res, err
+	}
+	chal, err := digest.FindChallenge(res.Header)
+	if err != nil {
+		// No challenge we can answer: the 401 is the server's last word, body and all.
+		t.store(nil)
+		return res, nil
+	}
+	t.store(chal)
+	if signed && !chal.Stale {
+		// The server saw our credentials and refused them: wrong keys. Do not try again.
+		return res, nil
+	}
+	discard(res)
+	second, err := cloneWithBody(req, getBody)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.sign(second); err != nil {
+		closeBody(second)
+		return nil, err
+	}
+	return t.base.RoundTrip(second)
+}
+
+// sign sets Authorization from the cached challenge, if any, and reports whether it did.
+func (t *digestTransport) sign(req *http.Request) (bool, error) {
+	t.mu.Lock()
+	chal := t.chal
+	if chal != nil {
+		t.nc++
+	}
+	count := t.nc
+	t.mu.Unlock()
+	if chal == nil {
+		return false, nil
+	}
+	cred, err := digest.Digest(chal, digest.Options{
+		Method:   req.Method,
+		URI:      req.URL.RequestURI(),
+		GetBody:  req.GetBody,
+		Count:    count,
+		Username: t.username,
+		Password: t.password,
+	})
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Authorization", cred.String())
+	return true, nil
+}
+
+// store caches chal (nil forgets) and restarts the nonce count.
+func (t *digestTransport) store(chal *digest.Challenge) {
+	t.mu.Lock()
+	t.chal, t.nc = chal, 0
+	t.mu.Unlock()
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
+func (t *digestTransport) CloseIdleConnections() {
+	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// replayableBody returns a function yielding fresh copies of req's body, buffering it once when req has no GetBody.
+// It takes ownership of req.Body, as a RoundTripper must.
+func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.GetBody != nil {
+		_ = req.Body.Close()
+		return req.GetBody, nil
+	}
+	body, err := io.ReadAll(req.Body)
+	_ = req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }, nil
+}
+
+// cloneWithBody copies req, never changing the caller's request, with a fresh body from getBody.
+func cloneWithBody(req *http.Request, getBody func() (io.ReadCloser, error)) (*http.Request, error) {
+	clone := req.Clone(req.Context())
+	clone.GetBody = getBody
+	if getBody == nil {
+		clone.Body = nil
+		return clone, nil
+	}
+	body, err := getBody()
+	if err != nil {
+		return nil, err
+	}
+	clone.Body = body
+	return clone, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// discard drains a little of a response body, so the connection can be reused, and closes it.
+func discard(res *http.Response) {
+	_, _ = io.CopyN(io.Discard, res.Body, 64<<10)
+	_ = res.Body.Close()
+}

@@ -1,0 +1,58 @@
+package atlas
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// OrgIDPattern is the pattern the Atlas spec gives organization IDs: 24 lower-case hexadecimal digits.
+const OrgIDPattern = `^([a-f0-9]{24})$`
+
+var orgIDRegexp = regexp.MustCompile(OrgIDPattern)
+
+// InputError is a request the client refused to send because an argument is invalid.
+type InputError struct {
+	Field  string // the argument, such as "orgID" or "accessListIps[2]"
+	Value  string // the rejected value
+	Reason string // what is wrong with it
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("atlas: invalid %s %q: %s", e.Field, e.Value, e.Reason)
+}
+
+// ValidateOrgID checks orgID against OrgIDPattern.
+func ValidateOrgID(orgID string) error {
+	if orgIDRegexp.MatchString(orgID) {
+		return nil
+	}
+	reason := "must be 24 lower-case hexadecimal digits (" + OrgIDPattern + ")"
+	if orgID == "" {
+		reason = "is empty; " + reason
+	} else if strings.ToLower(orgID) != orgID && orgIDRegexp.MatchString(strings.ToLower(orgID)) {
+		reason = "has upper-case letters; " + reason
+	}
+	return &InputError{Field: "orgID", Value: orgID, Reason: reason}
+}
+
+// ValidateAccessList checks that each entry is an IP address (IPv4 or IPv6) or a CIDR block. An empty list is valid.
+func ValidateAccessList(entries []string) error {
+	for i, entry := range entries {
+		if _, err := netip.ParseAddr(entry); err == nil {
+			continue
+		}
+		if strings.Contains(entry, "/") {
+			if _, err := netip.ParsePrefix(entry); err == nil {
+				continue
+			}
+		}
+		return &InputError{
+			Field:  fmt.Sprintf("accessListIps[%d]", i),
+			Value:  entry,
+			Reason: "not an IP address or CIDR block",
+		}
+	}
+	return nil
+}

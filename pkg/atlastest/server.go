@@ -1,0 +1,576 @@
+// Package atlastest is a local emulator of the Atlas Administration API's link-token endpoint, shaped like
+// net/http/httptest: NewServer starts it on a loopback port, URL is its base URL and Close stops it.
+//
+// It serves POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (createLinkToken) and the deprecated
+// POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens, protects both with HTTP Digest (RFC 7616: realm
+// "MMS Public API", qop=auth, MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
+// rejected) and validates every v2 request against the embedded OpenAPI document with kin-openapi.
+//
+// Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure:
+//
+//	status  errorCode              when
+//	404     NOT_FOUND              no such path
+//	405     METHOD_NOT_ALLOWED     path known, method not
+//	401     UNAUTHORIZED           credentials missing, malformed, wrong, stale (stale=true) or replayed; always
+//	                               with a fresh challenge in WWW-Authenticate
+//	406     INVALID_ACCEPT_HEADER  v2 Accept names an Atlas version the spec does not define (no Accept, */* or
+//	                               application/json mean the default version)
+//	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec; detail and
+//	                               badRequestDetail.fields name the field
+//	404     ORG_NOT_FOUND          orgId is well formed but not an organization of the emulator
+//	403     USER_UNAUTHORIZED      the API key is not Organization Owner of orgId
+//	201                            a fresh link-token
+//
+// With envelope=true, an answer after authentication is sent as 200 with {"status": CODE, "content": BODY}; with
+// pretty=true, JSON bodies are indented.
+package atlastest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
+)
+
+// Demo identity used when NewServer is given no WithOrg or WithAPIKey: one organization and one API key that is its
+// Organization Owner. They are documented fixtures, not secrets.
+const (
+	DefaultOrgID      = "4888442a3354817a7320eb61"
+	DefaultPublicKey  = "emulatorpub"
+	DefaultPrivateKey = "5d6c2a0e-7b1f-4c3a-9e8d-0f1a2b3c4d5e"
+)
+
+// DefaultNonceLifetime is how long a digest nonce stays valid before the emulator answers stale=true.
+const DefaultNonceLifetime = 5 * time.Minute
+
+// maxRecorded bounds Requests: the emulator keeps the latest this many.
+const maxRecorded = 1024
+
+// maxRequestBody bounds how much of a request body the emulator reads; larger bodies are answered 413.
+const maxRequestBody = 1 << 20
+
+var v1Path = regexp.MustCompile(`^/api/atlas/v1\.0/orgs/([^/]*)/liveMigrations/linkTokens$`)
+
+// Request is one request the emulator answered, as tests inspect it.
+type Request struct {
+	Method       string
+	Path         string
+	RawQuery     string
+	Header       http.Header
+	Body         []byte
+	Status       int         // status code the emulator answered
+	Auth         AuthOutcome // what it concluded about the credentials
+	ResponseBody []byte
+}
+
+type apiKey struct {
+	publicKey  string
+	privateKey string
+	ownerOf    map[string]bool
+}
+
+// Option configures a Server. Options check their input; NewServer reports the first problem.
+type Option func(*Server) error
+
+// WithOrg adds an organization the emulator knows. Requests for other well-formed org IDs get 404.
+func WithOrg(orgID string) Option {
+	return func(s *Server) error {
+		if err := s.checkOrgID(orgID); err != nil {
+			return err
+		}
+		s.orgs[orgID] = true
+		return nil
+	}
+}
+
+// WithAPIKey adds an API key and makes it Organization Owner of each of ownerOf (which become known orgs too). A key
+// with no orgs authenticates but gets 403 everywhere.
+func WithAPIKey(publicKey, privateKey string, ownerOf ...string) Option {
+	return func(s *Server) error {
+		if publicKey == "" || privateKey == "" {
+			return errors.New("atlastest: API key: public and private key must both be non-empty")
+		}
+		key := &apiKey{publicKey: publicKey, privateKey: privateKey, ownerOf: map[string]bool{}}
+		for _, orgID := range ownerOf {
+			if err := s.checkOrgID(orgID); err != nil {
+				return err
+			}
+			key.ownerOf[orgID] = true
+			s.orgs[orgID] = true
+		}
+		s.keys[publicKey] = key
+		return nil
+	}
+}
+
+// WithNonceLifetime sets how long a nonce stays valid (DefaultNonceLifetime unless set). Short lifetimes let tests
+// exercise stale=true.
+func WithNonceLifetime(d time.Duration) Option {
+	return func(s *Server) error {
+		if d <= 0 {
+			return fmt.Errorf("atlastest: nonce lifetime %v must be positive", d)
+		}
+		s.nonces.lifetime = d
+		return nil
+	}
+}
+
+// WithAlgorithms sets the digest algorithms the emulator challenges with and accepts, in order of preference: "MD5"
+// and/or "SHA-256". The default is MD5 then SHA-256, one WWW-Authenticate header each.
+func WithAlgorithms(algorithms ...string) Option {
+	return func(s *Server) error {
+		if len(algorithms) == 0 {
+			return errors.New("atlastest: no digest algorithm given")
+		}
+		for _, alg := range algorithms {
+			if alg != "MD5" && alg != "SHA-256" {
+				return fmt.Errorf("atlastest: digest algorithm %q: want MD5 or SHA-256", alg)
+			}
+		}
+		s.algorithms = slices.Clone(algorithms)
+		return nil
+	}
+}
+
+// WithAddr listens on addr, which must be a loopback address ("127.0.0.1:0", the default, picks a free port).
+func WithAddr(addr string) Option {
+	return func(s *Server) error {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("atlastest: address %q: %w", addr, err)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("atlastest: address %q is not a loopback address", addr)
+		}
+		s.addr = addr
+		return nil
+	}
+}
+
+// Server is a running emulator. Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, http://127.0.0.1:PORT, to pass to atlas.WithBaseURL.
+	URL string
+
+	addr       string
+	listener   net.Listener
+	http       *http.Server
+	router     routers.Router
+	bodySchema *openapi3.Schema
+	orgIDParam *openapi3.Parameter
+	versions   []string
+	algorithms []string
+	orgs       map[string]bool
+	keys       map[string]*apiKey
+	nonces     *nonceStore
+
+	requests     atomic.Int64
+	authFailures atomic.Int64
+	mu           sync.Mutex
+	recorded     []Request
+}
+
+// NewServer starts an emulator on a loopback port. Close it when done.
+func NewServer(opts ...Option) (*Server, error) {
+	s := &Server{
+		addr:       "127.0.0.1:0",
+		algorithms: []string{"MD5", "SHA-256"},
+		orgs:       map[string]bool{},
+		keys:       map[string]*apiKey{},
+		nonces:     &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
+	}
+	if err := s.loadSpec(); err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if err := opt(s); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.orgs) == 0 && len(s.keys) == 0 {
+		if err := WithAPIKey(DefaultPublicKey, DefaultPrivateKey, DefaultOrgID)(s); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return nil, fmt.Errorf("atlastest: %w", err)
+	}
+	s.listener = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.http.Serve(ln) }()
+	return s, nil
+}
+
+func (s *Server) loadSpec() error {
+	doc, err := api.Load()
+	if err != nil {
+		return err
+	}
+	doc.Servers = nil // route whatever host the emulator listens on
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return fmt.Errorf("atlastest: router: %w", err)
+	}
+	s.router = router
+	s.versions = api.Versions(doc)
+	s.bodySchema = doc.Components.Schemas["TargetOrgRequest"].Value
+	s.orgIDParam = doc.Components.Parameters["orgId"].Value
+	return nil
+}
+
+// checkOrgID validates an org ID against the spec's orgId parameter schema.
+func (s *Server) checkOrgID(orgID string) error {
+	if err := s.orgIDParam.Schema.Value.VisitJSON(orgID); err != nil {
+		return fmt.Errorf("atlastest: org ID %q: %w", orgID, err)
+	}
+	return nil
+}
+
+// Close stops the server and waits for requests in flight, like httptest.Server.Close.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		_ = s.http.Close()
+	}
+}
+
+// RequestCount is how many requests the server has answered, authenticated or not.
+func (s *Server) RequestCount() int { return int(s.requests.Load()) }
+
+// AuthFailures is how many requests were answered 401.
+func (s *Server) AuthFailures() int { return int(s.authFailures.Load()) }
+
+// Requests returns copies of the latest requests answered (at most 1024), oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.recorded))
+	for i, r := range s.recorded {
+		r.Header = r.Header.Clone()
+		r.Body = slices.Clone(r.Body)
+		r.ResponseBody = slices.Clone(r.ResponseBody)
+		out[i] = r
+	}
+	return out
+}
+
+// ServeHTTP answers one request; see the package doc for the order of checks.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &recorder{ResponseWriter: w, req: Request{
+		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
+	}}
+	defer s.record(rec)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	rec.req.Body = body
+	if err != nil {
+		s.writeError(rec, r, http.StatusBadRequest, "VALIDATION_ERROR", "reading request body: "+err.Error())
+		return
+	}
+	if len(body) > maxRequestBody {
+		s.writeError(rec, r, http.StatusRequestEntityTooLarge, "VALIDATION_ERROR", "request body exceeds 1 MiB")
+		return
+	}
+	if m := v1Path.FindStringSubmatch(r.URL.Path); m != nil {
+		s.serveV1(rec, r, m[1], body)
+		return
+	}
+	s.serveV2(rec, r, body)
+}
+
+func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
+	route, pathParams, err := s.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		s.writeError(rec, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method "+r.Method+" is not allowed here")
+		return
+	case err != nil:
+		s.writeError(rec, r, http.StatusNotFound, "NOT_FOUND", "no resource at "+r.URL.Path)
+		return
+	}
+	key, ok := s.authorize(rec, r)
+	if !ok {
+		return
+	}
+	if version, ok := s.acceptedVersion(r.Header.Get("Accept")); !ok {
+		s.writeError(rec, r, http.StatusNotAcceptable, "INVALID_ACCEPT_HEADER", fmt.Sprintf(
+			"Accept %q names no version this API defines; known: %s",
+			version, strings.Join(s.mediaTypes(), ", ")))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: pathParams, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	})
+	if err != nil {
+		field, problem := describeValidationError(err)
+		s.writeValidationError(rec, r, field, problem)
+		return
+	}
+	s.createLinkToken(rec, r, key, pathParams["orgId"], "application/vnd.atlas."+s.versions[len(s.versions)-1]+"+json;charset=utf-8")
+}
+
+// serveV1 answers the deprecated v1.0 path: plain application/json, validated with the same schemas as v2.
+func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []byte) {
+	if r.Method != http.MethodPost {
+		s.writeError(rec, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method "+r.Method+" is not allowed here")
+		return
+	}
+	key, ok := s.authorize(rec, r)
+	if !ok {
+		return
+	}
+	if err := s.orgIDParam.Schema.Value.VisitJSON(orgID); err != nil {
+		s.writeValidationError(rec, r, "orgId", err.Error())
+		return
+	}
+	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "application/json" {
+		s.writeValidationError(rec, r, "Content-Type", fmt.Sprintf("want application/json, got %q", r.Header.Get("Content-Type")))
+		return
+	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		s.writeValidationError(rec, r, "body", "malformed JSON: "+err.Error())
+		return
+	}
+	if err := s.bodySchema.VisitJSON(value); err != nil {
+		field, problem := describeValidationError(err)
+		s.writeValidationError(rec, r, field, problem)
+		return
+	}
+	s.createLinkToken(rec, r, key, orgID, "application/json")
+}
+
+// authorize authenticates r, answering 401 with a fresh challenge when it fails.
+func (s *Server) authorize(rec *recorder, r *http.Request) (*apiKey, bool) {
+	key, outcome := s.authenticate(r)
+	rec.req.Auth = outcome
+	if outcome == AuthOK {
+		return key, true
+	}
+	s.authFailures.Add(1)
+	for _, c := range s.challenges(outcome == AuthStale) {
+		rec.Header().Add("WWW-Authenticate", c)
+	}
+	detail := map[AuthOutcome]string{
+		AuthMissing:   "This request requires authentication: send HTTP Digest credentials of an API key.",
+		AuthMalformed: "The Authorization header is not digest credentials this server accepts (realm, uri, qop=auth, algorithm).",
+		AuthBadKey:    "The API key's public or private key is wrong.",
+		AuthStale:     "The digest nonce has expired; answer the new challenge.",
+		AuthReplay:    "The digest nonce count was already used.",
+	}[outcome]
+	s.writeError(rec, r, http.StatusUnauthorized, "UNAUTHORIZED", detail)
+	return nil, false
+}
+
+// acceptedVersion reads the Atlas version an Accept header asks for. No Accept, */* and application/json mean the
+// newest version; a vnd.atlas media type must name a version the spec defines.
+func (s *Server) acceptedVersion(accept string) (string, bool) {
+	newest := s.versions[len(s.versions)-1]
+	if strings.TrimSpace(accept) == "" {
+		return newest, true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if version, ok := strings.CutPrefix(mediaType, "application/vnd.atlas."); ok {
+			version = strings.TrimSuffix(version, "+json")
+			if slices.Contains(s.versions, version) {
+				return version, true
+			}
+			return mediaType, false
+		}
+		if mediaType == "*/*" || mediaType == "application/*" || mediaType == "application/json" {
+			return newest, true
+		}
+	}
+	return accept, false
+}
+
+func (s *Server) mediaTypes() []string {
+	out := make([]string, len(s.versions))
+	for i, v := range s.versions {
+		out[i] = "application/vnd.atlas." + v + "+json"
+	}
+	return out
+}
+
+// createLinkToken answers an authenticated, valid request: 404 for an unknown org, 403 for a key that is not its
+// Organization Owner, else 201 with a fresh token.
+func (s *Server) createLinkToken(rec *recorder, r *http.Request, key *apiKey, orgID, contentType string) {
+	if !s.orgs[orgID] {
+		s.writeError(rec, r, http.StatusNotFound, "ORG_NOT_FOUND", "No organization with ID "+orgID+" exists.", orgID)
+		return
+	}
+	if !key.ownerOf[orgID] {
+		s.writeError(rec, r, http.StatusForbidden, "USER_UNAUTHORIZED",
+			"The API key is not an Organization Owner of organization "+orgID+".", orgID)
+		return
+	}
+	s.writeJSON(rec, r, http.StatusCreated, contentType, gen.TargetOrg{LinkToken: newLinkToken()})
+}
+
+// newLinkToken returns an opaque token shaped like Atlas' (base64 of random bytes).
+func newLinkToken() string {
+	var b [96]byte
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+func (s *Server) writeValidationError(rec *recorder, r *http.Request, field, problem string) {
+	detail := "Invalid " + field + ": " + problem
+	s.writeAPIError(rec, r, http.StatusBadRequest, gen.ApiError{
+		ErrorCode: ptr("VALIDATION_ERROR"),
+		Detail:    &detail,
+		BadRequestDetail: &gen.BadRequestDetail{Fields: &[]gen.FieldViolation{
+			{Field: field, Description: problem},
+		}},
+		Parameters: &[]map[string]any{},
+	})
+}
+
+func (s *Server) writeError(rec *recorder, r *http.Request, status int, code, detail string, params ...string) {
+	parameters := make([]map[string]any, 0, len(params))
+	for _, p := range params {
+		parameters = append(parameters, map[string]any{"value": p})
+	}
+	s.writeAPIError(rec, r, status, gen.ApiError{ErrorCode: &code, Detail: &detail, Parameters: &parameters})
+}
+
+func (s *Server) writeAPIError(rec *recorder, r *http.Request, status int, e gen.ApiError) {
+	e.Error = ptr(int32(status))
+	e.Reason = ptr(http.StatusText(status))
+	s.writeJSON(rec, r, status, "application/json", e)
+}
+
+// writeJSON sends v, honouring pretty and, once a request is authenticated, envelope.
+func (s *Server) writeJSON(rec *recorder, r *http.Request, status int, contentType string, v any) {
+	query := r.URL.Query()
+	var payload any = v
+	if rec.req.Auth == AuthOK && queryFlag(query, "envelope") {
+		payload = map[string]any{"status": status, "content": v}
+		status = http.StatusOK
+	}
+	var body []byte
+	if queryFlag(query, "pretty") {
+		body, _ = json.MarshalIndent(payload, "", "  ")
+	} else {
+		body, _ = json.Marshal(payload)
+	}
+	rec.Header().Set("Content-Type", contentType)
+	rec.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	rec.WriteHeader(status)
+	_, _ = rec.Write(body)
+}
+
+func queryFlag(q map[string][]string, name string) bool {
+	v, ok := q[name]
+	if !ok || len(v) == 0 {
+		return false
+	}
+	b, err := strconv.ParseBool(v[0])
+	return err == nil && b
+}
+
+// describeValidationError names the field a kin-openapi validation error is about, and what is wrong with it.
+func describeValidationError(err error) (field, problem string) {
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) {
+		switch {
+		case reqErr.Parameter != nil:
+			field = reqErr.Parameter.Name
+		case strings.Contains(reqErr.Reason, "Content-Type"):
+			return "Content-Type", reqErr.Reason
+		default:
+			field = "body"
+		}
+	}
+	var schemaErr *openapi3.SchemaError
+	if errors.As(err, &schemaErr) {
+		if ptr := schemaErr.JSONPointer(); len(ptr) > 0 {
+			field = jsonPath(ptr)
+		}
+		return field, schemaErr.Reason
+	}
+	if field == "" {
+		field = "body"
+	}
+	if reqErr != nil {
+		if reqErr.Err != nil {
+			return field, reqErr.Err.Error()
+		}
+		return field, reqErr.Reason
+	}
+	return field, err.Error()
+}
+
+// jsonPath renders a JSON pointer as Atlas names fields: accessListIps[0].
+func jsonPath(pointer []string) string {
+	var b strings.Builder
+	for _, p := range pointer {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// recorder captures the status and body the emulator answered, for Requests.
+type recorder struct {
+	http.ResponseWriter
+	req Request
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.req.Status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.req.ResponseBody = append(r.req.ResponseBody, b...)
+	return r.ResponseWriter.Write(b)
+}
+
+func (s *Server) record(rec *recorder) {
+	s.requests.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.recorded) == maxRecorded {
+		s.recorded = slices.Delete(s.recorded, 0, 1)
+	}
+	s.recorded = append(s.recorded, rec.req)
+}
