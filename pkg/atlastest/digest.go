@@ -20,13 +20,13 @@ type AuthOutcome string
 
 // Authentication outcomes.
 const (
-	AuthOK        AuthOutcome = "ok"         // valid credentials, fresh nonce
-	AuthMissing   AuthOutcome = "missing"    // no Authorization header: answered with a challenge
-	AuthMalformed AuthOutcome = "malformed"  // an Authorization header the emulator cannot parse or does not support
-	AuthBadKey    AuthOutcome = "bad-key"    // unknown public key or wrong digest response (wrong private key)
-	AuthStale     AuthOutcome = "stale"      // right digest on an expired or unknown nonce: answered with stale=true
-	AuthReplay    AuthOutcome = "replay"     // a nonce count already used with this nonce
-	AuthNone      AuthOutcome = ""           // the request never reached authentication (unknown path)
+	AuthOK        AuthOutcome = "ok"        // valid credentials, fresh nonce
+	AuthMissing   AuthOutcome = "missing"   // no Authorization header: answered with a challenge
+	AuthMalformed AuthOutcome = "malformed" // an Authorization header the emulator cannot parse or does not support
+	AuthBadKey    AuthOutcome = "bad-key"   // unknown public key or wrong digest response (wrong private key)
+	AuthStale     AuthOutcome = "stale"     // right digest on an expired or unknown nonce: answered with stale=true
+	AuthReplay    AuthOutcome = "replay"    // a nonce count already used with this nonce
+	AuthNone      AuthOutcome = ""          // the request never reached authentication (unknown path)
 )
 
 // nonceStore issues server nonces and remembers, per nonce, which nonce counts were used, so replays are rejected

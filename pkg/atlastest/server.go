@@ -169,6 +169,18 @@ func WithAddr(addr string) Option {
 	}
 }
 
+// WithRequestHook calls fn after each request is answered, with what Requests would record (the emulator command
+// logs through it). fn runs on the request's goroutine and must be safe for concurrent use.
+func WithRequestHook(fn func(Request)) Option {
+	return func(s *Server) error {
+		if fn == nil {
+			return errors.New("atlastest: request hook is nil")
+		}
+		s.hook = fn
+		return nil
+	}
+}
+
 // Server is a running emulator. Its methods are safe for concurrent use.
 type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT, to pass to atlas.WithBaseURL.
@@ -185,6 +197,7 @@ type Server struct {
 	orgs       map[string]bool
 	keys       map[string]*apiKey
 	nonces     *nonceStore
+	hook       func(Request)
 
 	requests     atomic.Int64
 	authFailures atomic.Int64
@@ -522,6 +535,10 @@ func describeValidationError(err error) (field, problem string) {
 	if field == "" {
 		field = "body"
 	}
+	var parseErr *openapi3filter.ParseError
+	if errors.As(err, &parseErr) {
+		return field, "malformed JSON: " + parseErr.Error()
+	}
 	if reqErr != nil {
 		if reqErr.Err != nil {
 			return field, reqErr.Err.Error()
@@ -568,9 +585,12 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (s *Server) record(rec *recorder) {
 	s.requests.Add(1)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(s.recorded) == maxRecorded {
 		s.recorded = slices.Delete(s.recorded, 0, 1)
 	}
 	s.recorded = append(s.recorded, rec.req)
+	s.mu.Unlock()
+	if s.hook != nil {
+		s.hook(rec.req)
+	}
 }

@@ -1,0 +1,65 @@
+// Command atlas-emulator runs the pkg/atlastest Atlas emulator as a process, so the CLI, curl or any Atlas client
+// can create link-tokens without an Atlas account.
+//
+//	atlas-emulator [--addr 127.0.0.1:8080] [--org-id ID] [--public-key KEY] [--private-key KEY]
+//
+// The first line on stdout is "listening on http://HOST:PORT" once connections are accepted; then one line per
+// request goes to stderr (method, path, status, auth outcome; never credentials or tokens). SIGINT or SIGTERM stops
+// it cleanly. The defaults are the emulator's documented demo identity (atlastest.DefaultOrgID and friends).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "atlas-emulator:", err)
+		os.Exit(2)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("atlas-emulator", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", "127.0.0.1:8080", "loopback `address` to listen on; port 0 picks a free port")
+	orgID := flags.String("org-id", atlastest.DefaultOrgID, "`ID` of the organization the API key owns")
+	publicKey := flags.String("public-key", atlastest.DefaultPublicKey, "public API `key` (digest user name)")
+	privateKey := flags.String("private-key", atlastest.DefaultPrivateKey, "private API `key` (digest password)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", flags.Args())
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	srv, err := atlastest.NewServer(
+		atlastest.WithAddr(*addr),
+		atlastest.WithAPIKey(*publicKey, *privateKey, *orgID),
+		atlastest.WithRequestHook(func(r atlastest.Request) {
+			auth := string(r.Auth)
+			if auth == "" {
+				auth = "-"
+			}
+			logger.Printf("%s %s %d auth=%s", r.Method, r.Path, r.Status, auth)
+		}),
+	)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "listening on", srv.URL)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	sig := <-stop
+	logger.Printf("received %v, shutting down", sig)
+	srv.Close()
+	return nil
+}
