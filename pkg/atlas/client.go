@@ -193,6 +193,10 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 		if err := ValidateAccessList(*req.AccessListIps); err != nil {
 			return nil, err
 		}
+		if *req.AccessListIps == nil {
+			// A pointer to a nil slice would be sent as null, which the spec does not allow: send [] instead.
+			req.AccessListIps = &[]string{}
+		}
 	}
 	resp, err := c.generated.CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx, orgID, nil, req)
 	if err != nil {

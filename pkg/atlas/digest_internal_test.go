@@ -1,0 +1,138 @@
+package atlas
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// authRecorder is a server that remembers the Authorization headers it received.
+type authRecorder struct {
+	mu    sync.Mutex
+	auths []string
+}
+
+func (a *authRecorder) add(h string) {
+	a.mu.Lock()
+	a.auths = append(a.auths, h)
+	a.mu.Unlock()
+}
+
+func (a *authRecorder) all() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.auths...)
+}
+
+const testChallenge = `Digest realm="MMS Public API", domain="", nonce="abc123", algorithm=MD5, qop="auth", stale=false`
+
+// challengingServer answers unsigned requests with a digest challenge and signed ones with then(w, r).
+func challengingServer(t *testing.T, rec *authRecorder, then http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r.Header.Get("Authorization"))
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Set("WWW-Authenticate", testChallenge)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		then(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCredentialsStayWithTheConfiguredOrigin(t *testing.T) {
+	var atOrigin, elsewhere authRecorder
+	origin := challengingServer(t, &atOrigin, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	other := challengingServer(t, &elsewhere, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	originURL, _ := url.Parse(origin.URL)
+	tr := newDigestTransport(http.DefaultTransport, originOf(originURL), "pub", "priv")
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+
+	resp, err := client.Get(origin.URL + "/warm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := atOrigin.all(); len(got) != 2 || got[0] != "" || !strings.HasPrefix(got[1], "Digest ") {
+		t.Fatalf("origin saw %q, want unsigned then signed", got)
+	}
+
+	// Same host, other port; and the same port under another host name: neither is the configured origin.
+	otherURL, _ := url.Parse(other.URL)
+	for _, target := range []string{other.URL + "/x", "http://localhost:" + originURL.Port() + "/x"} {
+		resp, err := client.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want the server's 401 passed through unanswered", target, resp.StatusCode)
+		}
+	}
+	for _, h := range elsewhere.all() {
+		if h != "" {
+			t.Errorf("credentials sent to %s: %q", otherURL.Host, h)
+		}
+	}
+	if got := atOrigin.all(); len(got) != 3 || got[2] != "" {
+		t.Errorf("request to localhost alias: origin saw %q; want it unsigned", got)
+	}
+}
+
+func TestRedirectToAnotherHostCarriesNoCredentials(t *testing.T) {
+	var atTarget, atOrigin authRecorder
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atTarget.add(r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(target.Close)
+	origin := challengingServer(t, &atOrigin, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/landed", http.StatusTemporaryRedirect)
+	})
+	originURL, _ := url.Parse(origin.URL)
+	client := &http.Client{Transport: newDigestTransport(http.DefaultTransport, originOf(originURL), "pub", "priv")}
+	resp, err := client.Post(origin.URL+"/start", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := atTarget.all()
+	if len(got) != 1 || got[0] != "" {
+		t.Fatalf("redirect target saw Authorization %q, want one request without it", got)
+	}
+}
+
+func TestOriginOfFillsDefaultPorts(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://Cloud.MongoDB.com/api":  "https://cloud.mongodb.com:443",
+		"https://cloud.mongodb.com:443/": "https://cloud.mongodb.com:443",
+		"http://cloud.mongodb.com":       "http://cloud.mongodb.com:80",
+		"http://[::1]:8080/x":            "http://[::1]:8080",
+	} {
+		u, _ := url.Parse(raw)
+		if got := originOf(u); got != want {
+			t.Errorf("originOf(%s) = %s, want %s", raw, got, want)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for value, want := range map[string]time.Duration{
+		"":                              0,
+		"12":                            12 * time.Second,
+		"-3":                            0,
+		"soon":                          0,
+		"Thu, 01 Jan 2026 00:01:00 GMT": time.Minute,
+		"Wed, 31 Dec 2025 23:00:00 GMT": 0,
+	} {
+		if got := parseRetryAfter(value, now); got != want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", value, got, want)
+		}
+	}
+}
