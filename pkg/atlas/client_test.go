@@ -42,7 +42,9 @@ func newClient(t testing.TB, baseURL string, opts ...atlas.Option) *atlas.Client
 	return c
 }
 
-func accessList(ips ...string) atlas.TargetOrgRequest { return atlas.TargetOrgRequest{AccessListIps: &ips} }
+func accessList(ips ...string) atlas.TargetOrgRequest {
+	return atlas.TargetOrgRequest{AccessListIps: &ips}
+}
 
 func TestCreateLinkTokenWireLevel(t *testing.T) {
 	srv := newEmulator(t)
