@@ -1,6 +1,7 @@
 package atlas
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -186,9 +187,6 @@ func (c *Client) Generated() *gen.ClientWithResponses { return c.generated }
 // carrying a link-token is success (the live server answers 201 where the spec says 200); any other status is an
 // *APIError.
 func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOrgRequest) (*TargetOrg, error) {
-	if err := ValidateOrgID(orgID); err != nil {
-		return nil, err
-	}
 	if req.AccessListIps != nil {
 		if err := ValidateAccessList(*req.AccessListIps); err != nil {
 			return nil, err
@@ -198,12 +196,12 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 			req.AccessListIps = &[]string{}
 		}
 	}
-	resp, err := c.generated.CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx, orgID, nil, req)
+	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
 	}
-	defer resp.Body.Close()
-	if err := CheckResponse(resp); err != nil {
+	resp, err := c.createLinkToken(ctx, orgID, body, nil)
+	if err != nil {
 		return nil, err
 	}
 	var token TargetOrg
@@ -216,19 +214,67 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 	return &token, nil
 }
 
-// decodeSuccess decodes a 2xx JSON body of at most 1 MiB into v.
-func decodeSuccess(resp *http.Response, v any) error {
+// CreateLinkTokenParams are createLinkToken's query parameters: Envelope asks Atlas to wrap the answer in
+// {"status": CODE, "content": BODY}, Pretty to indent it.
+type CreateLinkTokenParams = gen.CreateLinkTokenParams
+
+// Response is a successful answer exactly as the server sent it, for callers (such as the CLI) that pass the body on
+// rather than decode it.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte // at most 1 MiB
+}
+
+// CreateLinkTokenRaw is CreateLinkToken for a request body that is already JSON, such as a file a user wrote. It
+// returns the server's 2xx answer untouched.
+//
+// POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId createLinkToken).
+//
+// orgID and body are checked first (ParseTargetOrgRequest); body is then sent byte for byte. params may be nil. With
+// params.Envelope, an envelope whose status is not 2xx is returned as an *APIError built from its content.
+func (c *Client) CreateLinkTokenRaw(ctx context.Context, orgID string, body []byte, params *CreateLinkTokenParams) (*Response, error) {
+	if _, err := ParseTargetOrgRequest(body); err != nil {
+		return nil, err
+	}
+	return c.createLinkToken(ctx, orgID, body, params)
+}
+
+// createLinkToken is the one path every createLinkToken call takes: check orgID, send, turn failures into errors.
+func (c *Client) createLinkToken(ctx context.Context, orgID string, body []byte, params *CreateLinkTokenParams) (*Response, error) {
+	if err := ValidateOrgID(orgID); err != nil {
+		return nil, err
+	}
+	resp, err := c.generated.CreateLinkTokenWithBody(ctx, orgID, params, MediaType, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
+	}
+	defer resp.Body.Close()
+	if err := CheckResponse(resp); err != nil {
+		return nil, err
+	}
+	respBody, truncated, err := readCapped(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("atlas: createLinkToken: reading %d response body: %w", resp.StatusCode, err)
+	}
+	if truncated {
+		return nil, fmt.Errorf("atlas: createLinkToken: %d response body exceeds %d bytes", resp.StatusCode, maxBodyBytes)
+	}
+	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: respBody}
+	if params != nil && params.Envelope != nil && *params.Envelope {
+		if err := checkEnvelope(resp, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// decodeSuccess decodes a 2xx JSON body into v.
+func decodeSuccess(resp *Response, v any) error {
 	if ct := resp.Header.Get("Content-Type"); !isJSON(ct) {
 		return fmt.Errorf("%d response has Content-Type %q, want JSON", resp.StatusCode, ct)
 	}
-	body, truncated, err := readCapped(resp.Body)
-	if err != nil {
-		return fmt.Errorf("reading %d response body: %w", resp.StatusCode, err)
-	}
-	if truncated {
-		return fmt.Errorf("%d response body exceeds %d bytes", resp.StatusCode, maxBodyBytes)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := json.Unmarshal(resp.Body, v); err != nil {
 		return fmt.Errorf("decoding %d response body: %w", resp.StatusCode, err)
 	}
 	return nil
@@ -249,3 +295,7 @@ func DefaultUserAgent() string {
 	}
 	return "atlas-linktoken/" + version + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"
 }
+
+// SupportedVersions lists the Atlas resource versions this client can speak, oldest first; APIVersion is the one it
+// sends.
+func SupportedVersions() []string { return []string{APIVersion} }

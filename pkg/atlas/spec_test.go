@@ -17,8 +17,8 @@ func TestConstantsMatchTheSpec(t *testing.T) {
 	if got := doc.Components.Parameters["orgId"].Value.Schema.Value.Pattern; got != atlas.OrgIDPattern {
 		t.Errorf("spec orgId pattern %q, wrapper checks %q", got, atlas.OrgIDPattern)
 	}
-	if versions := api.Versions(doc); !slices.Contains(versions, atlas.APIVersion) {
-		t.Errorf("APIVersion %s is not among the spec's versions %v", atlas.APIVersion, versions)
+	if versions := api.Versions(doc); !slices.Equal(versions, atlas.SupportedVersions()) || !slices.Contains(versions, atlas.APIVersion) {
+		t.Errorf("spec versions %v; client supports %v and sends %s", versions, atlas.SupportedVersions(), atlas.APIVersion)
 	}
 	if got := doc.Servers[0].URL; got != atlas.DefaultBaseURL {
 		t.Errorf("spec server %q, DefaultBaseURL %q", got, atlas.DefaultBaseURL)
