@@ -4,9 +4,9 @@ OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codege
 
 .PHONY: demo test fmt-check vet generate check-generated
 
-## demo: start the local Atlas emulator and create a link-token through the library (no Atlas account needed)
+## demo: start the local Atlas emulator and create a link-token with the CLI against it (no Atlas account needed)
 demo:
-	$(GO) run ./examples/createlinktoken
+	@bash scripts/demo.sh
 
 ## test: formatting, vet, generated code up to date, then every test with the race detector
 test: fmt-check vet check-generated

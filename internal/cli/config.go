@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+const (
+	envPrefix      = "MONGODB_ATLAS_"
+	defaultProfile = "default"
+	cloudURL       = "https://cloud.mongodb.com/"
+	cloudGovURL    = "https://cloud.mongodbgov.com/"
+)
+
+// config is what the official Atlas CLI's configuration gives this command: one profile of config.toml, with
+// MONGODB_ATLAS_* environment variables laid over it. It is only ever read, never written.
+type config struct {
+	path        string            // config.toml looked at (it may not exist)
+	profileName string            // the profile in use
+	profile     map[string]string // its keys; empty when the file or profile is absent
+	getenv      func(string) string
+}
+
+// loadConfig reads profile name (from -P, else MONGODB_ATLAS_PROFILE, else "default") from
+// configDir/atlascli/config.toml. A missing file is an empty configuration; a profile named explicitly must exist.
+func loadConfig(configDir, profileFlag string, getenv func(string) string) (*config, error) {
+	c := &config{getenv: getenv, profile: map[string]string{}, profileName: profileFlag}
+	explicit := profileFlag != ""
+	if !explicit {
+		c.profileName = getenv(envPrefix + "PROFILE")
+		explicit = c.profileName != ""
+	}
+	if c.profileName == "" {
+		c.profileName = defaultProfile
+	}
+	if configDir != "" {
+		c.path = filepath.Join(configDir, "atlascli", "config.toml")
+	}
+	var profiles map[string]map[string]any
+	if c.path != "" {
+		_, err := toml.DecodeFile(c.path, &profiles)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("reading Atlas CLI config %s: %w", c.path, err)
+		}
+	}
+	table, ok := profiles[c.profileName]
+	if !ok && explicit {
+		names := make([]string, 0, len(profiles))
+		for name := range profiles {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		known := "it holds no profiles"
+		if len(names) > 0 {
+			known = "profiles there: " + strings.Join(names, ", ")
+		}
+		where := c.path
+		if where == "" {
+			where = "the Atlas CLI config (no config directory)"
+		}
+		return nil, fmt.Errorf("profile %q not found in %s (%s)", c.profileName, where, known)
+	}
+	for key, value := range table {
+		c.profile[key] = fmt.Sprint(value)
+	}
+	return c, nil
+}
+
+// get returns MONGODB_ATLAS_<KEY> when set, else the profile's key.
+func (c *config) get(key string) string {
+	if v := c.getenv(envPrefix + strings.ToUpper(key)); v != "" {
+		return v
+	}
+	return c.profile[key]
+}
+
+// where says where key is looked for, for error messages.
+func (c *config) where(key string) string {
+	file := c.path
+	if file == "" {
+		file = "config.toml"
+	}
+	return fmt.Sprintf("%s%s or %s in profile %q of %s", envPrefix, strings.ToUpper(key), key, c.profileName, file)
+}
+
+// baseURL is ops_manager_url (or its alias base_url), else the host the service names (cloudgov is Atlas for
+// Government), else Atlas.
+func (c *config) baseURL() (string, error) {
+	if u := c.get("ops_manager_url"); u != "" {
+		return u, nil
+	}
+	if u := c.get("base_url"); u != "" {
+		return u, nil
+	}
+	switch service := c.get("service"); service {
+	case "", "cloud":
+		return cloudURL, nil
+	case "cloudgov":
+		return cloudGovURL, nil
+	default:
+		return "", fmt.Errorf("unknown service %q (from %s): want cloud or cloudgov", service, c.where("service"))
+	}
+}
+
+// apiKeys returns the profile's API key pair, or an error saying where keys are looked for.
+func (c *config) apiKeys() (publicKey, privateKey string, err error) {
+	publicKey, privateKey = c.get("public_api_key"), c.get("private_api_key")
+	switch {
+	case publicKey != "" && privateKey != "":
+		return publicKey, privateKey, nil
+	case publicKey == "" && privateKey == "":
+		return "", "", fmt.Errorf("no Atlas credentials: set %s, and %s", c.where("public_api_key"), c.where("private_api_key"))
+	case publicKey == "":
+		return "", "", fmt.Errorf("private API key found but no public API key: set %s", c.where("public_api_key"))
+	default:
+		return "", "", fmt.Errorf("public API key found but no private API key: set %s", c.where("private_api_key"))
+	}
+}
+
+// UserConfigDir is os.UserConfigDir (where the Atlas CLI keeps atlascli/config.toml), empty when the platform has
+// none.
+func UserConfigDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return dir
+}

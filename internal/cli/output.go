@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+)
+
+// formatter renders a successful response body for --output.
+type formatter struct {
+	tmpl *template.Template // nil: print the body as the server sent it
+}
+
+// newFormatter parses --output before anything is sent: "json"; "go-template=TEMPLATE";
+// "go-template-file=PATH"; or, as the official CLI accepts, a bare template such as '{{.linkToken}}'.
+func newFormatter(output string) (*formatter, error) {
+	var text, name string
+	switch {
+	case output == "json":
+		return &formatter{}, nil
+	case strings.HasPrefix(output, "go-template="):
+		text, name = strings.TrimPrefix(output, "go-template="), "go-template"
+	case strings.HasPrefix(output, "go-template-file="):
+		path := strings.TrimPrefix(output, "go-template-file=")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--output go-template-file: %w", err)
+		}
+		text, name = string(data), path
+	case strings.Contains(output, "{{"):
+		text, name = output, "template"
+	default:
+		return nil, fmt.Errorf(`unknown --output %q: want json, go-template=TEMPLATE, go-template-file=PATH or a template such as '{{.linkToken}}'`, output)
+	}
+	tmpl, err := template.New(name).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("--output: %w", err)
+	}
+	return &formatter{tmpl: tmpl}, nil
+}
+
+// format renders body, adding a final newline when the output goes to a terminal.
+func (f *formatter) format(body []byte, terminal bool) ([]byte, error) {
+	out := body
+	if f.tmpl != nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber() // numbers print as sent, never as 1.2e+06
+		var data any
+		if err := dec.Decode(&data); err != nil {
+			return nil, fmt.Errorf("--output template: response is not JSON: %w", err)
+		}
+		var buf bytes.Buffer
+		if err := f.tmpl.Execute(&buf, data); err != nil {
+			return nil, fmt.Errorf("--output template: %w", err)
+		}
+		out = buf.Bytes()
+	}
+	if terminal && !bytes.HasSuffix(out, []byte("\n")) {
+		out = append(out[:len(out):len(out)], '\n')
+	}
+	return out, nil
+}
+
+// writeFileAtomic writes data to path with mode 0600 (a link-token is a secret): into a temporary file in the same
+// directory, then renamed over path, so readers never see a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
