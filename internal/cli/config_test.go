@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, toml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "atlascli"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "atlascli", "config.toml"), []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func envOf(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+const twoProfiles = `
+[default]
+  org_id = "aaaaaaaaaaaaaaaaaaaaaaaa"
+  public_api_key = "defpub"
+  private_api_key = "defpriv"
+
+[gov]
+  org_id = "bbbbbbbbbbbbbbbbbbbbbbbb"
+  public_api_key = "govpub"
+  private_api_key = "govpriv"
+  service = "cloudgov"
+
+[custom]
+  base_url = "http://127.0.0.1:9/"
+  api_version = "2023-01-01"
+`
+
+func TestProfileChoiceAndPrecedence(t *testing.T) {
+	dir := writeConfig(t, twoProfiles)
+	for _, tc := range []struct {
+		name, flag   string
+		env          map[string]string
+		wantProfile  string
+		wantOrg      string
+		wantBase     string
+		wantPublic   string
+		wantErrorSub string
+	}{
+		{name: "default profile", wantProfile: "default", wantOrg: "aaaaaaaaaaaaaaaaaaaaaaaa", wantBase: cloudURL, wantPublic: "defpub"},
+		{name: "flag", flag: "gov", wantProfile: "gov", wantOrg: "bbbbbbbbbbbbbbbbbbbbbbbb", wantBase: cloudGovURL, wantPublic: "govpub"},
+		{name: "env profile", env: map[string]string{"MONGODB_ATLAS_PROFILE": "gov"}, wantProfile: "gov", wantOrg: "bbbbbbbbbbbbbbbbbbbbbbbb", wantBase: cloudGovURL, wantPublic: "govpub"},
+		{name: "flag beats env profile", flag: "default", env: map[string]string{"MONGODB_ATLAS_PROFILE": "gov"}, wantProfile: "default", wantOrg: "aaaaaaaaaaaaaaaaaaaaaaaa", wantBase: cloudURL, wantPublic: "defpub"},
+		{name: "env beats profile keys", env: map[string]string{"MONGODB_ATLAS_ORG_ID": "cccccccccccccccccccccccc", "MONGODB_ATLAS_PUBLIC_API_KEY": "envpub", "MONGODB_ATLAS_OPS_MANAGER_URL": "http://127.0.0.1:1/"},
+			wantProfile: "default", wantOrg: "cccccccccccccccccccccccc", wantBase: "http://127.0.0.1:1/", wantPublic: "envpub"},
+		{name: "base_url alias", flag: "custom", wantProfile: "custom", wantBase: "http://127.0.0.1:9/"},
+		{name: "unknown profile flag", flag: "nope", wantErrorSub: `profile "nope" not found`},
+		{name: "unknown env profile", env: map[string]string{"MONGODB_ATLAS_PROFILE": "nope"}, wantErrorSub: "profiles there: custom, default, gov"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(dir, tc.flag, envOf(tc.env))
+			if tc.wantErrorSub != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErrorSub) {
+					t.Fatalf("want error containing %q, got %v", tc.wantErrorSub, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, err := cfg.baseURL()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.profileName != tc.wantProfile || cfg.get("org_id") != tc.wantOrg || base != tc.wantBase || cfg.get("public_api_key") != tc.wantPublic {
+				t.Errorf("profile %q org %q base %q public %q", cfg.profileName, cfg.get("org_id"), base, cfg.get("public_api_key"))
+			}
+		})
+	}
+}
+
+func TestMissingConfigAndCredentialsMessages(t *testing.T) {
+	cfg, err := loadConfig(t.TempDir(), "", envOf(nil))
+	if err != nil {
+		t.Fatalf("a missing config file is an empty configuration: %v", err)
+	}
+	_, _, err = cfg.apiKeys()
+	for _, want := range []string{"no Atlas credentials", "MONGODB_ATLAS_PUBLIC_API_KEY", "private_api_key", `profile "default"`, "config.toml"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("credentials error %v does not mention %q", err, want)
+		}
+	}
+	cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{"MONGODB_ATLAS_PUBLIC_API_KEY": "p"}))
+	if _, _, err := cfg.apiKeys(); err == nil || !strings.Contains(err.Error(), "no private API key") {
+		t.Errorf("half a key pair: %v", err)
+	}
+	cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{"MONGODB_ATLAS_SERVICE": "moon"}))
+	if _, err := cfg.baseURL(); err == nil || !strings.Contains(err.Error(), `unknown service "moon"`) {
+		t.Errorf("unknown service: %v", err)
+	}
+	if _, err := loadConfig(writeConfig(t, "[default\nx="), "", envOf(nil)); err == nil || !strings.Contains(err.Error(), "config.toml") {
+		t.Errorf("broken TOML: %v", err)
+	}
+}
+
+func TestFormatter(t *testing.T) {
+	body := []byte(`{"linkToken":"abc","n":1200000,"f":0.1}`)
+	tmplFile := filepath.Join(t.TempDir(), "t.tmpl")
+	_ = os.WriteFile(tmplFile, []byte("{{.n}} {{.f}}"), 0o600)
+	for _, tc := range []struct {
+		output   string
+		terminal bool
+		want     string
+		err      string
+	}{
+		{output: "json", want: string(body)},
+		{output: "json", terminal: true, want: string(body) + "\n"},
+		{output: "{{.linkToken}}", want: "abc"},
+		{output: "go-template={{.linkToken}}", terminal: true, want: "abc\n"},
+		{output: "go-template-file=" + tmplFile, want: "1200000 0.1"},
+		{output: "{{.n}}", want: "1200000"},
+		{output: "{{.missing}}", err: "missing"},
+		{output: "{{.linkToken", err: "--output"},
+		{output: "yaml", err: `unknown --output "yaml"`},
+		{output: "go-template-file=/nonexistent/t", err: "go-template-file"},
+	} {
+		f, err := newFormatter(tc.output)
+		if err == nil {
+			var out []byte
+			out, err = f.format(body, tc.terminal)
+			if err == nil && string(out) != tc.want {
+				t.Errorf("%s: %q, want %q", tc.output, out, tc.want)
+			}
+		}
+		if (err != nil) != (tc.err != "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%s: error %v, want %q", tc.output, err, tc.err)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	dump := "POST /x HTTP/1.1\r\nAuthorization: Digest username=\"pub\", response=\"abc\"\r\nproxy-authorization: Basic eA==\r\n\r\n" +
+		`{"linkToken":"s3cr\"et","access_token": "tok","other":"keep"}`
+	got := string(redact([]byte(dump)))
+	for _, secret := range []string{"response=", "eA==", `s3cr`, `"tok"`} {
+		if strings.Contains(got, secret) {
+			t.Errorf("%q survived redaction:\n%s", secret, got)
+		}
+	}
+	if !strings.Contains(got, `"other":"keep"`) || !strings.Contains(got, "Authorization: [REDACTED]") {
+		t.Errorf("redaction removed too much:\n%s", got)
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "token.json")
+	_ = os.WriteFile(path, []byte("old"), 0o644)
+	if err := writeFileAtomic(path, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != "new" || info.Mode().Perm() != 0o600 {
+		t.Errorf("content %q mode %v", data, info.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	if err := writeFileAtomic(filepath.Join(path, "sub"), []byte("x")); err == nil {
+		t.Error("writing below a file succeeded")
+	}
+}
