@@ -2,7 +2,7 @@
 GO ?= go
 OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: demo test fmt-check vet generate check-generated
+.PHONY: demo test fmt-check vet generate check-generated update-spec
 
 ## demo: start the local Atlas emulator and create a link-token with the CLI against it (no Atlas account needed)
 demo:
@@ -31,3 +31,9 @@ check-generated:
 	if ! diff -u gen/atlas.gen.go "$$tmp/atlas.gen.go"; then \
 		echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; fi && \
 	echo "gen/ is up to date with api/openapi.yaml"
+
+## update-spec UPSTREAM=path/to/v2.yaml: re-trim api/openapi.yaml from a new upstream spec, then regenerate gen/
+update-spec:
+	@test -n "$(UPSTREAM)" || { echo "usage: make update-spec UPSTREAM=path/to/v2.yaml"; exit 2; }
+	$(GO) run ./api/cmd/trimspec -upstream "$(UPSTREAM)"
+	$(GO) generate ./...

@@ -1,0 +1,87 @@
+// Command trimspec cuts the upstream Atlas Administration API spec down to the operations in api/operations.txt,
+// applies api/overlay.yaml and writes api/openapi.yaml, only when every step succeeded.
+//
+//	go run ./api/cmd/trimspec -upstream path/to/v2.yaml [-operations api/operations.txt] [-overlay api/overlay.yaml] [-out api/openapi.yaml]
+//
+// `make update-spec UPSTREAM=…` runs it and then `go generate ./...`.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/speakeasy-api/openapi/overlay"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api/internal/trim"
+)
+
+// Description replaces upstream's info.description, which is about the whole API.
+const description = "The MongoDB Atlas Administration API, trimmed to the operations atlas-linktoken uses."
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "trimspec:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	flags := flag.NewFlagSet("trimspec", flag.ContinueOnError)
+	upstreamPath := flags.String("upstream", "", "full upstream OpenAPI `file` (required)")
+	operationsPath := flags.String("operations", "api/operations.txt", "operations list `file`")
+	overlayPath := flags.String("overlay", "api/overlay.yaml", "OpenAPI Overlay `file` with local corrections; empty for none")
+	outPath := flags.String("out", "api/openapi.yaml", "output `file`")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *upstreamPath == "" {
+		return errors.New("-upstream is required (e.g. make update-spec UPSTREAM=../shared/upstream/v2.yaml)")
+	}
+	upstream, err := os.ReadFile(*upstreamPath)
+	if err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
+	list, err := os.ReadFile(*operationsPath)
+	if err != nil {
+		return fmt.Errorf("operations list: %w", err)
+	}
+	ops, err := trim.ParseOperations(list)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *operationsPath, err)
+	}
+	opts := trim.Options{Operations: ops, Description: description}
+	if *overlayPath != "" {
+		if opts.Overlay, err = overlay.Parse(*overlayPath); err != nil {
+			return fmt.Errorf("overlay %s: %w", *overlayPath, err)
+		}
+	}
+	out, err := trim.Trim(upstream, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w (%s left unchanged)", *upstreamPath, err, *outPath)
+	}
+	return writeAtomic(*outPath, out)
+}
+
+// writeAtomic replaces path only with a complete file.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".trimspec-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

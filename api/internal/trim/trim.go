@@ -1,0 +1,464 @@
+// Package trim cuts a full OpenAPI 3 document (the upstream Atlas spec: 4 MB, 540 operations) down to chosen
+// operations and everything they reference, applies a local OpenAPI Overlay, and validates the result with
+// kin-openapi.
+//
+// It works on the YAML node tree (gopkg.in/yaml.v3), so what it keeps is byte-for-byte as upstream wrote it, in
+// upstream's order: the same input always gives the same output, and a diff of the output shows exactly what
+// changed upstream for the chosen operations.
+package trim
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/speakeasy-api/openapi/overlay"
+	"gopkg.in/yaml.v3"
+)
+
+// Operation is one wanted operation: Name becomes its operationId in the output, so generated code keeps its
+// names; an upstream operation matches when its operationId or x-xgen-operation-id-override is Name or an alias.
+type Operation struct {
+	Name    string
+	Aliases []string
+}
+
+func (o Operation) matches(names ...string) bool {
+	for _, n := range names {
+		if n != "" && (n == o.Name || slices.Contains(o.Aliases, n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseOperations reads an operations list: one operation a line, "NAME [ALIAS ...]"; blank lines and text after
+// '#' are ignored.
+func ParseOperations(data []byte) ([]Operation, error) {
+	var ops []Operation
+	seen := map[string]int{}
+	scanner := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; scanner.Scan(); line++ {
+		text, _, _ := strings.Cut(scanner.Text(), "#")
+		fields := strings.Fields(text)
+		if len(fields) == 0 {
+			continue
+		}
+		for _, name := range fields {
+			if prev, dup := seen[name]; dup {
+				return nil, fmt.Errorf("line %d: operation name %q already used on line %d", line, name, prev)
+			}
+			seen[name] = line
+		}
+		ops = append(ops, Operation{Name: fields[0], Aliases: fields[1:]})
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, err
+	}
+	if len(ops) == 0 {
+		return nil, errors.New("the operations list names no operation")
+	}
+	return ops, nil
+}
+
+// Options say what to keep and how to correct it.
+type Options struct {
+	Operations []Operation
+	// Overlay, when not nil, is applied to the trimmed document (OpenAPI Overlay 1.x; every action must hit).
+	Overlay *overlay.Overlay
+	// Description replaces info.description (upstream's is about the whole API).
+	Description string
+}
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// topLevelKept are the root keys a trimmed document keeps; other root keys (x-topics, say) describe the whole API.
+var topLevelKept = []string{"openapi", "info", "servers", "security", "paths", "components", "tags"}
+
+// Trim returns the trimmed, corrected and validated document.
+func Trim(upstream []byte, opts Options) ([]byte, error) {
+	if len(opts.Operations) == 0 {
+		return nil, errors.New("no operations to keep")
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(upstream, &doc); err != nil {
+		return nil, fmt.Errorf("upstream is not YAML: %w", err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("upstream is not an OpenAPI document: no top-level mapping")
+	}
+	root := doc.Content[0]
+	if v := get(root, "openapi"); v == nil || !strings.HasPrefix(v.Value, "3.") {
+		return nil, errors.New("upstream is not an OpenAPI 3 document: no openapi: 3.x")
+	}
+	paths := get(root, "paths")
+	if paths == nil || paths.Kind != yaml.MappingNode {
+		return nil, errors.New("upstream has no paths")
+	}
+	components := get(root, "components")
+
+	c := &collector{components: components, refs: map[string]bool{}, schemes: map[string]bool{}, tags: map[string]bool{}}
+	newPaths, err := c.selectOperations(paths, opts.Operations)
+	if err != nil {
+		return nil, err
+	}
+	if sec := get(root, "security"); sec != nil {
+		c.security(sec)
+	}
+	if err := c.closure(); err != nil {
+		return nil, err
+	}
+
+	sum := sha256.Sum256(upstream)
+	out := &yaml.Node{Kind: yaml.MappingNode}
+	for _, pair := range pairs(root) {
+		key := pair[0].Value
+		if !slices.Contains(topLevelKept, key) {
+			continue
+		}
+		value := pair[1]
+		switch key {
+		case "paths":
+			value = newPaths
+		case "components":
+			value = c.keptComponents()
+			if len(value.Content) == 0 {
+				continue
+			}
+		case "tags":
+			value = c.keptTags(value)
+			if len(value.Content) == 0 {
+				continue
+			}
+		case "info":
+			value = trimmedInfo(value, opts.Description, hex.EncodeToString(sum[:]))
+		}
+		out.Content = append(out.Content, pair[0], value)
+	}
+	result := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{out}}
+
+	var corrections []string
+	if opts.Overlay != nil {
+		if err := opts.Overlay.Validate(); err != nil {
+			return nil, fmt.Errorf("overlay: %w", err)
+		}
+		warnings, err := opts.Overlay.ApplyToStrict(result)
+		if err != nil {
+			return nil, fmt.Errorf("overlay: %w", err)
+		}
+		if len(warnings) > 0 {
+			return nil, fmt.Errorf("overlay: %s", strings.Join(warnings, "; "))
+		}
+		for _, action := range opts.Overlay.Actions {
+			if action.Description != "" {
+				corrections = append(corrections, action.Description)
+			}
+		}
+	}
+	result.HeadComment = header(hex.EncodeToString(sum[:]), opts.Operations, corrections)
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(4) // upstream's indentation
+	if err := enc.Encode(result); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	if err := validate(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("trimmed document is invalid: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func header(sha string, ops []Operation, corrections []string) string {
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name
+	}
+	lines := []string{
+		"Code generated by api/cmd/trimspec from the MongoDB Atlas Administration API v2 spec; DO NOT EDIT.",
+		"Regenerate with: make update-spec UPSTREAM=path/to/v2.yaml (see README). Licence: CC BY-NC-SA 3.0 US (info.license).",
+		"Upstream file sha256 " + sha + " (also info.x-upstream-sha256).",
+		"Operations (api/operations.txt): " + strings.Join(names, ", ") + ".",
+	}
+	if len(corrections) > 0 {
+		lines = append(lines, "Local corrections (api/overlay.yaml):")
+		for _, c := range corrections {
+			lines = append(lines, "  - "+c)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// validate loads the document with kin-openapi and checks it against the OpenAPI 3 rules.
+func validate(data []byte) error {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return err
+	}
+	return doc.Validate(context.Background())
+}
+
+// collector gathers what the chosen operations reference, transitively.
+type collector struct {
+	components *yaml.Node
+	refs       map[string]bool // "kind/name" of referenced components
+	queue      []string
+	schemes    map[string]bool // security scheme names
+	tags       map[string]bool
+}
+
+// selectOperations returns a paths mapping holding only the wanted operations, renamed, and records their refs.
+func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation) (*yaml.Node, error) {
+	found := make([][]string, len(wanted))
+	out := &yaml.Node{Kind: yaml.MappingNode}
+	for _, pathPair := range pairs(paths) {
+		item := pathPair[1]
+		var kept []*yaml.Node
+		for _, pair := range pairs(item) {
+			method := pair[0].Value
+			if !slices.Contains(httpMethods, method) {
+				continue
+			}
+			op := pair[1]
+			id, override := scalar(get(op, "operationId")), scalar(get(op, "x-xgen-operation-id-override"))
+			matchedBy := -1
+			for i, w := range wanted {
+				if !w.matches(id, override) {
+					continue
+				}
+				if matchedBy >= 0 {
+					return nil, fmt.Errorf("operations %q and %q both match %s %s", wanted[matchedBy].Name, w.Name, strings.ToUpper(method), pathPair[0].Value)
+				}
+				matchedBy = i
+				found[i] = append(found[i], strings.ToUpper(method)+" "+pathPair[0].Value)
+				renamed := deepCopy(op)
+				if v := get(renamed, "operationId"); v != nil {
+					v.Value = w.Name
+				}
+				kept = append(kept, pair[0], renamed)
+			}
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		newItem := &yaml.Node{Kind: yaml.MappingNode}
+		for _, pair := range pairs(item) {
+			if slices.Contains(httpMethods, pair[0].Value) {
+				if i := slices.Index(kept, pair[0]); i >= 0 {
+					newItem.Content = append(newItem.Content, kept[i], kept[i+1])
+				}
+				continue
+			}
+			newItem.Content = append(newItem.Content, pair[0], pair[1]) // path-level parameters, summary, ...
+		}
+		c.walk(newItem)
+		out.Content = append(out.Content, pathPair[0], newItem)
+	}
+	var problems []string
+	for i, w := range wanted {
+		switch len(found[i]) {
+		case 0:
+			problems = append(problems, fmt.Sprintf("unknown operation %q: no operationId or x-xgen-operation-id-override matches %s", w.Name, strings.Join(append([]string{w.Name}, w.Aliases...), " or ")))
+		case 1:
+		default:
+			problems = append(problems, fmt.Sprintf("operation %q matches %d operations: %s", w.Name, len(found[i]), strings.Join(found[i], ", ")))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+// walk records every $ref, security requirement and tag below n.
+func (c *collector) walk(n *yaml.Node) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, pair := range pairs(n) {
+			switch key := pair[0].Value; {
+			case key == "$ref" && pair[1].Kind == yaml.ScalarNode:
+				c.ref(pair[1].Value)
+			case key == "security" && pair[1].Kind == yaml.SequenceNode:
+				c.security(pair[1])
+			case key == "tags" && pair[1].Kind == yaml.SequenceNode:
+				for _, t := range pair[1].Content {
+					c.tags[t.Value] = true
+				}
+			default:
+				c.walk(pair[1])
+			}
+		}
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			c.walk(item)
+		}
+	}
+}
+
+func (c *collector) ref(ref string) {
+	key, ok := strings.CutPrefix(ref, "#/components/")
+	if !ok {
+		c.refs["!"+ref] = true // reported by closure
+		return
+	}
+	if !c.refs[key] {
+		c.refs[key] = true
+		c.queue = append(c.queue, key)
+	}
+}
+
+func (c *collector) security(requirements *yaml.Node) {
+	for _, req := range requirements.Content {
+		for _, pair := range pairs(req) {
+			c.schemes[pair[0].Value] = true
+		}
+	}
+}
+
+// closure follows references until nothing new turns up; cycles end because each component is visited once.
+func (c *collector) closure() error {
+	for key := range c.refs {
+		if strings.HasPrefix(key, "!") {
+			return fmt.Errorf("unsupported $ref %q: only local #/components/... references are followed", key[1:])
+		}
+	}
+	for len(c.queue) > 0 {
+		key := c.queue[0]
+		c.queue = c.queue[1:]
+		node := c.component(key)
+		if node == nil {
+			return fmt.Errorf("dangling $ref #/components/%s", key)
+		}
+		c.walk(node)
+		for k := range c.refs {
+			if strings.HasPrefix(k, "!") {
+				return fmt.Errorf("unsupported $ref %q in #/components/%s", k[1:], key)
+			}
+		}
+	}
+	for name := range c.schemes {
+		if c.component("securitySchemes/"+escape(name)) == nil {
+			return fmt.Errorf("security requirement names undefined scheme %q", name)
+		}
+	}
+	return nil
+}
+
+// component finds #/components/kind/name (name JSON-pointer escaped).
+func (c *collector) component(key string) *yaml.Node {
+	kind, name, ok := strings.Cut(key, "/")
+	if !ok || c.components == nil {
+		return nil
+	}
+	return get(get(c.components, kind), unescape(name))
+}
+
+// keptComponents is upstream's components mapping with only referenced entries, in upstream order.
+func (c *collector) keptComponents() *yaml.Node {
+	out := &yaml.Node{Kind: yaml.MappingNode}
+	for _, kindPair := range pairs(c.components) {
+		kind := kindPair[0].Value
+		kept := &yaml.Node{Kind: yaml.MappingNode}
+		for _, pair := range pairs(kindPair[1]) {
+			name := pair[0].Value
+			if c.refs[kind+"/"+escape(name)] || (kind == "securitySchemes" && c.schemes[name]) {
+				kept.Content = append(kept.Content, pair[0], pair[1])
+			}
+		}
+		if len(kept.Content) > 0 {
+			out.Content = append(out.Content, kindPair[0], kept)
+		}
+	}
+	return out
+}
+
+func (c *collector) keptTags(tags *yaml.Node) *yaml.Node {
+	out := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, tag := range tags.Content {
+		if c.tags[scalar(get(tag, "name"))] {
+			out.Content = append(out.Content, tag)
+		}
+	}
+	return out
+}
+
+// trimmedInfo copies info with a new description and the upstream file's sha256, keys sorted as upstream's are.
+func trimmedInfo(info *yaml.Node, description, sha string) *yaml.Node {
+	out := deepCopy(info)
+	set(out, "x-upstream-sha256", sha)
+	if description != "" {
+		set(out, "description", description)
+	}
+	ps := pairs(out)
+	slices.SortStableFunc(ps, func(a, b [2]*yaml.Node) int { return cmp.Compare(a[0].Value, b[0].Value) })
+	out.Content = out.Content[:0]
+	for _, p := range ps {
+		out.Content = append(out.Content, p[0], p[1])
+	}
+	return out
+}
+
+func pairs(m *yaml.Node) [][2]*yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([][2]*yaml.Node, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out = append(out, [2]*yaml.Node{m.Content[i], m.Content[i+1]})
+	}
+	return out
+}
+
+func get(m *yaml.Node, key string) *yaml.Node {
+	for _, p := range pairs(m) {
+		if p[0].Value == key {
+			return p[1]
+		}
+	}
+	return nil
+}
+
+func set(m *yaml.Node, key, value string) {
+	if v := get(m, key); v != nil {
+		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+		return
+	}
+	m.Content = append(m.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value})
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func deepCopy(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		c.Content[i] = deepCopy(child)
+	}
+	return &c
+}
+
+// escape and unescape convert between component names and JSON-pointer segments (RFC 6901).
+func escape(s string) string   { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
+func unescape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~") }
