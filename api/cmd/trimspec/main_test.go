@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const moduleRoot = "../../.."
+
+var (
+	newest   = filepath.Join(moduleRoot, "..", "shared", "upstream", "v2.yaml")
+	snapshot = filepath.Join(moduleRoot, "..", "shared", "upstream", "2025-08-26", "v2.yaml")
+)
+
+func needUpstream(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		t.Skipf("%s is absent (a user's clone): nothing to trim", path)
+	}
+}
+
+func trimTo(t *testing.T, upstream, out string) error {
+	t.Helper()
+	return run([]string{"-upstream", upstream, "-operations", "../../operations.txt", "-overlay", "../../overlay.yaml", "-out", out})
+}
+
+func TestRetrimReproducesTheCommittedSpec(t *testing.T) {
+	needUpstream(t, newest)
+	out := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := trimTo(t, newest, out); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	want, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("re-trimming the upstream snapshot does not reproduce api/openapi.yaml: run make update-spec and commit")
+	}
+}
+
+func TestFailuresLeaveTheOutputUntouched(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "openapi.yaml")
+	sentinel := []byte("sentinel")
+	_ = os.WriteFile(out, sentinel, 0o644)
+	badOps := filepath.Join(dir, "ops.txt")
+	_ = os.WriteFile(badOps, []byte("createLinkToken\nnoSuchOperation\n"), 0o644)
+	notSpec := filepath.Join(dir, "v2.yaml")
+	_ = os.WriteFile(notSpec, []byte("hello: world\n"), 0o644)
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"missing upstream": {[]string{"-upstream", filepath.Join(dir, "missing.yaml"), "-operations", "../../operations.txt", "-overlay", "../../overlay.yaml", "-out", out}, "no such file"},
+		"invalid upstream": {[]string{"-upstream", notSpec, "-operations", "../../operations.txt", "-overlay", "../../overlay.yaml", "-out", out}, "not an OpenAPI 3 document"},
+		"no upstream flag": {[]string{"-out", out}, "-upstream is required"},
+		"missing list":     {[]string{"-upstream", notSpec, "-operations", filepath.Join(dir, "none.txt"), "-out", out}, "operations list"},
+	} {
+		err := run(tc.args)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want error containing %q, got %v", name, tc.want, err)
+		}
+	}
+	if _, err := os.Stat(newest); err == nil {
+		err := run([]string{"-upstream", newest, "-operations", badOps, "-overlay", "../../overlay.yaml", "-out", out})
+		if err == nil || !strings.Contains(err.Error(), `unknown operation "noSuchOperation"`) || !strings.Contains(err.Error(), "left unchanged") {
+			t.Errorf("unknown operation: %v", err)
+		}
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, sentinel) {
+		t.Errorf("output changed after failures: %q", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("temporary files left behind: %d entries", len(entries))
+	}
+}
+
+// The public API must survive upstream's renames: trimming the 2025-08-26 snapshot (operationId createLinkToken)
+// must generate the same exported API, give or take what upstream added since (the 429 response and the
+// RateLimit-* headers on success), and the wrapper must build on it.
+func TestOlderSnapshotKeepsTheGeneratedAPI(t *testing.T) {
+	needUpstream(t, snapshot)
+	if testing.Short() {
+		t.Skip("builds a copy of the module; skipped with -short")
+	}
+	copyDir := copyModule(t)
+	if err := trimTo(t, snapshot, filepath.Join(copyDir, "api", "openapi.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	goCmd(t, copyDir, "generate", "./...")
+	older := exportedAPI(t, filepath.Join(copyDir, "gen", "atlas.gen.go"))
+	current := exportedAPI(t, filepath.Join(moduleRoot, "gen", "atlas.gen.go"))
+	for _, decl := range older {
+		if !slices.Contains(current, decl) {
+			t.Errorf("older snapshot's API has %q, which the current one lacks or changed", decl)
+		}
+	}
+	knownAdditions := []string{"429", "TooManyRequests", "Headers200", "Headers201", "RateLimit"}
+	for _, decl := range current {
+		explained := slices.ContainsFunc(knownAdditions, func(s string) bool { return strings.Contains(decl, s) })
+		if !slices.Contains(older, decl) && !explained {
+			t.Errorf("current API adds %q, not one of upstream's known additions since 2025-08-26 (%v)", decl, knownAdditions)
+		}
+	}
+	// The wrapper, CLI and emulator, tests included, compile against the older generated code.
+	goCmd(t, copyDir, "vet", "./pkg/...", "./internal/...", "./cmd/...")
+}
+
+func goCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// copyModule copies the module's source (not .git or bin) into a temporary directory.
+func copyModule(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(moduleRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(moduleRoot, path)
+		if d.IsDir() && (rel == ".git" || rel == "bin") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// exportedAPI lists a Go file's exported surface, one entry per function signature, struct field, interface method
+// or other type, so that two generations can be compared entry by entry.
+func exportedAPI(t *testing.T, path string) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(n ast.Node) string {
+		var b bytes.Buffer
+		_ = printer.Fprint(&b, fset, n)
+		return strings.Join(strings.Fields(b.String()), " ")
+	}
+	var api []string
+	for _, decl := range file.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if !d.Name.IsExported() {
+				continue
+			}
+			recv := ""
+			if d.Recv != nil {
+				recv = "(" + text(d.Recv.List[0].Type) + ") "
+			}
+			api = append(api, "func "+recv+d.Name.Name+text(d.Type)[len("func"):])
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				ts, ok := spec.(*ast.TypeSpec)
+				if !ok || !ts.Name.IsExported() {
+					continue
+				}
+				switch typ := ts.Type.(type) {
+				case *ast.StructType:
+					api = append(api, "type "+ts.Name.Name+" struct")
+					for _, f := range typ.Fields.List {
+						for _, n := range f.Names {
+							tag := ""
+							if f.Tag != nil {
+								tag = " " + f.Tag.Value
+							}
+							api = append(api, ts.Name.Name+"."+n.Name+" "+text(f.Type)+tag)
+						}
+					}
+				case *ast.InterfaceType:
+					api = append(api, "type "+ts.Name.Name+" interface")
+					for _, m := range typ.Methods.List {
+						for _, n := range m.Names {
+							api = append(api, ts.Name.Name+"."+n.Name+text(m.Type)[len("func"):])
+						}
+					}
+				default:
+					api = append(api, "type "+ts.Name.Name+" "+text(ts.Type))
+				}
+			}
+		}
+	}
+	slices.Sort(api)
+	return api
+}
