@@ -460,5 +460,7 @@ func deepCopy(n *yaml.Node) *yaml.Node {
 }
 
 // escape and unescape convert between component names and JSON-pointer segments (RFC 6901).
-func escape(s string) string   { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
-func unescape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~") }
+func escape(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1") }
+func unescape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
