@@ -91,6 +91,12 @@ type TooManyRequests = ApiError
 // Unauthorized defines model for unauthorized.
 type Unauthorized = ApiError
 
+// DeleteLinkTokensParams defines parameters for DeleteLinkTokens.
+type DeleteLinkTokensParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+}
+
 // CreateLinkTokenParams defines parameters for CreateLinkToken.
 type CreateLinkTokenParams struct {
 	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
@@ -177,6 +183,13 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// DeleteLinkTokens Remove One Link-Token
+	//
+	// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
+	DeleteLinkTokens(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateLinkTokenWithBody Create One Link-Token
 	//
 	// Create one link-token that contains all the information required to complete the link. MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -194,6 +207,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
 	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// DeleteLinkTokens Remove One Link-Token
+//
+// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
+func (c *Client) DeleteLinkTokens(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteLinkTokensRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // CreateLinkTokenWithBody Create One Link-Token
@@ -232,6 +262,67 @@ func (c *Client) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx 
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewDeleteLinkTokensRequest constructs an http.Request for the DeleteLinkTokens method
+func NewDeleteLinkTokensRequest(server string, orgId OrgId, params *DeleteLinkTokensParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/orgs/%s/liveMigrations/linkTokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewCreateLinkTokenRequestWithApplicationVndAtlas20230101PlusJSONBody calls the generic CreateLinkToken builder with application/vnd.atlas.2023-01-01+json body
@@ -364,6 +455,15 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// DeleteLinkTokensWithResponse Remove One Link-Token
+	//
+	// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
+	DeleteLinkTokensWithResponse(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*DeleteLinkTokensResponse, error)
+
 	// CreateLinkTokenWithBodyWithResponse Create One Link-Token
 	//
 	// Create one link-token that contains all the information required to complete the link. MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -381,6 +481,99 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
 	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error)
+}
+
+// DeleteLinkTokensResponse204Headers the declared response headers of an HTTP 204 response for DeleteLinkTokens
+type DeleteLinkTokensResponse204Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// DeleteLinkTokensResponse429Headers the declared response headers of an HTTP 429 response for DeleteLinkTokens
+type DeleteLinkTokensResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type DeleteLinkTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteLinkTokensResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteLinkTokensResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteLinkTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteLinkTokensResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteLinkTokensResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteLinkTokensResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteLinkTokensResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteLinkTokensResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteLinkTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteLinkTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteLinkTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteLinkTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // CreateLinkTokenResponse200Headers the declared response headers of an HTTP 200 response for CreateLinkToken
@@ -498,6 +691,21 @@ func (r CreateLinkTokenResponse) ContentType() string {
 	return ""
 }
 
+// DeleteLinkTokensWithResponse Remove One Link-Token
+//
+// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
+func (c *ClientWithResponses) DeleteLinkTokensWithResponse(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*DeleteLinkTokensResponse, error) {
+	rsp, err := c.DeleteLinkTokens(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteLinkTokensResponse(rsp)
+}
+
 // CreateLinkTokenWithBodyWithResponse Create One Link-Token
 //
 // Create one link-token that contains all the information required to complete the link. MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -526,6 +734,111 @@ func (c *ClientWithResponses) CreateLinkTokenWithApplicationVndAtlas20230101Plus
 		return nil, err
 	}
 	return ParseCreateLinkTokenResponse(rsp)
+}
+
+// ParseDeleteLinkTokensResponse parses an HTTP response from a DeleteLinkTokensWithResponse call
+func ParseDeleteLinkTokensResponse(rsp *http.Response) (*DeleteLinkTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteLinkTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteLinkTokensResponse204Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteLinkTokensResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseCreateLinkTokenResponse parses an HTTP response from a CreateLinkTokenWithResponse call
