@@ -525,3 +525,43 @@ func TestEmulatorCommand(t *testing.T) {
 		t.Error("emulator log leaks a secret")
 	}
 }
+
+func TestDeleteLinkTokens(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t)
+	env := credsFor(srv)
+	create := atlas(t, run{args: command + " --orgId " + orgA + " --file " + bodyFile(t, body), env: env})
+	if create.code != 0 || !srv.Linked(orgA) {
+		t.Fatalf("create: exit %d %s", create.code, create.stderr)
+	}
+	del := atlas(t, run{args: "api cloudMigrationService deleteLinkTokens --orgId " + orgA, env: env})
+	if del.code != 0 || del.stdout != "" || del.stderr != "" || srv.Linked(orgA) {
+		t.Fatalf("delete: exit %d stdout %q stderr %q linked %v", del.code, del.stdout, del.stderr, srv.Linked(orgA))
+	}
+	if last := lastRequest(t, srv); last.Method != http.MethodDelete || last.Status != 204 {
+		t.Errorf("last request %s → %d", last.Method, last.Status)
+	}
+	again := atlas(t, run{args: "api cloudMigrationService deleteLinkToken --orgId " + orgA, env: env}) // the alias
+	if again.code != 1 || !strings.Contains(again.stderr, "Error: 404 ORG_LINK_NOT_FOUND") || !strings.Contains(again.stdout, `"errorCode":"ORG_LINK_NOT_FOUND"`) {
+		t.Errorf("second delete: exit %d stdout %q stderr %q", again.code, again.stdout, again.stderr)
+	}
+	atlas(t, run{args: command + " --orgId " + orgA + " --file " + bodyFile(t, body), env: env})
+	enveloped := atlas(t, run{args: "api cloudMigrationService deleteLinkTokens --envelope --orgId " + orgA, env: env})
+	if enveloped.code != 0 || !strings.Contains(enveloped.stdout, `"status":204`) {
+		t.Errorf("enveloped delete: exit %d %q %s", enveloped.code, enveloped.stdout, enveloped.stderr)
+	}
+	if bad := atlas(t, run{args: "api cloudMigrationService deleteLinkTokens --orgId nope", env: env}); bad.code != 2 {
+		t.Errorf("invalid orgId: exit %d", bad.code)
+	}
+	help := atlas(t, run{args: "api cloudMigrationService deleteLinkTokens --help"})
+	for _, want := range []string{"--orgId", "--envelope", "--output", "--output-file", "--version", "Aliases:", "deleteLinkToken"} {
+		if !strings.Contains(help.stdout, want) {
+			t.Errorf("delete help lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"--file", "--pretty"} {
+		if strings.Contains(help.stdout, absent) {
+			t.Errorf("delete help offers %s, which the operation does not take", absent)
+		}
+	}
+}

@@ -111,21 +111,42 @@ func newRootCommand(env Environment) *cobra.Command {
 	}
 	root.AddCommand(apiCmd)
 	apiCmd.AddCommand(service)
-	service.AddCommand(newCreateLinkTokenCommand(env))
+	service.AddCommand(newCreateLinkTokenCommand(env), newDeleteLinkTokensCommand(env))
 	return root
 }
 
-type createFlags struct {
-	envelope, pretty bool
-	file             string
-	orgID            string
-	output           string
-	outputFile       string
-	version          string
+// commonFlags are the options both operations share.
+type commonFlags struct {
+	envelope   bool
+	orgID      string
+	output     string
+	outputFile string
+	version    string
 }
 
+func addCommonFlags(cmd *cobra.Command, f *commonFlags) {
+	flags := cmd.Flags()
+	flags.BoolVar(&f.envelope, "envelope", false, "flag that indicates whether Application wraps the response in an envelope JSON object")
+	flags.StringVar(&f.orgID, "orgId", "", "unique 24-hexadecimal digit string that identifies the organization that contains your projects")
+	flags.StringVarP(&f.output, "output", "o", "json", `preferred api format, can be ["json", go-template]`)
+	flags.StringVar(&f.outputFile, "output-file", "", "file to write the api output to. This flag is required when the output of an endpoint is binary (ex: gzip) and the command is not piped (ex: atlas command > out.zip)")
+	flags.StringVar(&f.outputFile, "outputFile", "", "alias of --output-file (the official Atlas CLI's spelling)")
+	_ = flags.MarkHidden("outputFile")
+	flags.StringVar(&f.version, "version", atlas.APIVersion, fmt.Sprintf(
+		"api version to use when calling the api call [options: %s], defaults to the latest version or the profiles api_version config value if set",
+		quoteAll(atlas.SupportedVersions())))
+}
+
+const settingsHelp = `Settings come from flags, then MONGODB_ATLAS_* environment variables, then the Atlas CLI profile (-P, MONGODB_ATLAS_PROFILE or "default") in the Atlas CLI's config.toml.
+
+Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent).`
+
 func newCreateLinkTokenCommand(env Environment) *cobra.Command {
-	var f createFlags
+	var (
+		f      commonFlags
+		file   string
+		pretty bool
+	)
 	cmd := &cobra.Command{
 		Use:   "createLinkToken",
 		Short: "Create one link-token that contains all the information required to complete the link.",
@@ -134,55 +155,102 @@ func newCreateLinkTokenCommand(env Environment) *cobra.Command {
 MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource. This command is invoking the endpoint with OperationID: 'createLinkToken'.
 
 The request body comes from --file PATH, or from standard input when it is piped (or --file -), e.g. {"accessListIps": ["203.0.113.7"]}.
-Settings come from flags, then MONGODB_ATLAS_* environment variables, then the Atlas CLI profile (-P, MONGODB_ATLAS_PROFILE or "default") in the Atlas CLI's config.toml.
-
-Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent).`,
+` + settingsHelp,
 		Example: `  atlas api cloudMigrationService createLinkToken --orgId 4888442a3354817a7320eb61 --file body.json
   echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken -P prod --output '{{.linkToken}}'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runCreateLinkToken(cmd, env, &f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := resolve(cmd, env, &f)
+			if err != nil {
+				return err
+			}
+			body, err := readBody(env, file)
+			if err != nil {
+				return err
+			}
+			client, err := s.client(env)
+			if err != nil {
+				return err
+			}
+			params := &atlas.CreateLinkTokenParams{}
+			if f.envelope {
+				params.Envelope = &f.envelope
+			}
+			if pretty {
+				params.Pretty = &pretty
+			}
+			resp, err := client.CreateLinkTokenRaw(cmd.Context(), s.orgID, body, params)
+			return s.write(env, resp, err)
+		},
 	}
-	flags := cmd.Flags()
-	flags.BoolVar(&f.envelope, "envelope", false, "flag that indicates whether Application wraps the response in an envelope JSON object")
-	flags.StringVar(&f.file, "file", "", "path to the file which contains the api request contents")
-	flags.StringVar(&f.orgID, "orgId", "", "unique 24-hexadecimal digit string that identifies the organization that contains your projects")
-	flags.StringVarP(&f.output, "output", "o", "json", `preferred api format, can be ["json", go-template]`)
-	flags.StringVar(&f.outputFile, "output-file", "", "file to write the api output to. This flag is required when the output of an endpoint is binary (ex: gzip) and the command is not piped (ex: atlas command > out.zip)")
-	flags.StringVar(&f.outputFile, "outputFile", "", "alias of --output-file (the official Atlas CLI's spelling)")
-	_ = flags.MarkHidden("outputFile")
-	flags.BoolVar(&f.pretty, "pretty", false, "flag that indicates whether the response body should be in the prettyprint format")
-	flags.StringVar(&f.version, "version", atlas.APIVersion, fmt.Sprintf(
-		"api version to use when calling the api call [options: %s], defaults to the latest version or the profiles api_version config value if set",
-		quoteAll(atlas.SupportedVersions())))
+	addCommonFlags(cmd, &f)
+	cmd.Flags().StringVar(&file, "file", "", "path to the file which contains the api request contents")
+	cmd.Flags().BoolVar(&pretty, "pretty", false, "flag that indicates whether the response body should be in the prettyprint format")
 	return cmd
 }
 
-func quoteAll(values []string) string {
-	quoted := make([]string, len(values))
-	for i, v := range values {
-		quoted[i] = fmt.Sprintf("%q", v)
+func newDeleteLinkTokensCommand(env Environment) *cobra.Command {
+	var f commonFlags
+	cmd := &cobra.Command{
+		Use:     "deleteLinkTokens",
+		Aliases: []string{"deleteLinkToken"},
+		Short:   "Remove one organization link and its associated public API key.",
+		Long: `Remove one organization link and its associated public API key.
+
+MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource. This command is invoking the endpoint with OperationID: 'deleteLinkTokens'.
+
+On success Atlas answers 204 with no body, so nothing is printed (with --envelope, the envelope is).
+` + settingsHelp,
+		Example: `  atlas api cloudMigrationService deleteLinkTokens --orgId 4888442a3354817a7320eb61`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := resolve(cmd, env, &f)
+			if err != nil {
+				return err
+			}
+			client, err := s.client(env)
+			if err != nil {
+				return err
+			}
+			params := &atlas.DeleteLinkTokensParams{}
+			if f.envelope {
+				params.Envelope = &f.envelope
+			}
+			resp, err := client.DeleteLinkTokenRaw(cmd.Context(), s.orgID, params)
+			return s.write(env, resp, err)
+		},
 	}
-	return strings.Join(quoted, ", ")
+	addCommonFlags(cmd, &f)
+	return cmd
 }
 
-// runCreateLinkToken checks everything it can before sending: configuration, orgId, version, output, body.
-func runCreateLinkToken(cmd *cobra.Command, env Environment, f *createFlags) error {
+// settings are one invocation's checked settings: nothing has been sent yet.
+type settings struct {
+	cfg        *config
+	orgID      string
+	format     *formatter
+	outputFile string
+	debug      bool
+}
+
+// resolve checks configuration, orgId, version and output before anything is sent.
+func resolve(cmd *cobra.Command, env Environment, f *commonFlags) (*settings, error) {
 	profileFlag, _ := cmd.Flags().GetString("profile")
 	debug, _ := cmd.Flags().GetBool("debug")
 	cfg, err := loadConfig(env.ConfigDir, profileFlag, env.Getenv)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	orgID := f.orgID
 	if !cmd.Flags().Changed("orgId") {
 		orgID = cfg.get("org_id")
 		if orgID == "" {
-			return fmt.Errorf(`required flag "orgId" not set (nor %s)`, cfg.where("org_id"))
+			return nil, fmt.Errorf(`required flag "orgId" not set (nor %s)`, cfg.where("org_id"))
 		}
 	}
 	if err := atlas.ValidateOrgID(orgID); err != nil {
-		return fmt.Errorf("--orgId %q: must be 24 lower-case hexadecimal digits (%s)", orgID, atlas.OrgIDPattern)
+		return nil, fmt.Errorf("--orgId %q: must be 24 lower-case hexadecimal digits (%s)", orgID, atlas.OrgIDPattern)
 	}
 
 	version := f.version
@@ -192,7 +260,7 @@ func runCreateLinkToken(cmd *cobra.Command, env Environment, f *createFlags) err
 		}
 	}
 	if !slices.Contains(atlas.SupportedVersions(), version) {
-		return fmt.Errorf("unknown --version %q: createLinkToken has versions %s", version, strings.Join(atlas.SupportedVersions(), ", "))
+		return nil, fmt.Errorf("unknown --version %q: %s has versions %s", version, cmd.Name(), strings.Join(atlas.SupportedVersions(), ", "))
 	}
 
 	output := f.output
@@ -203,47 +271,38 @@ func runCreateLinkToken(cmd *cobra.Command, env Environment, f *createFlags) err
 	}
 	format, err := newFormatter(output)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return &settings{cfg: cfg, orgID: orgID, format: format, outputFile: f.outputFile, debug: debug}, nil
+}
 
-	body, err := readBody(env, f.file)
+// client builds the API client from the configuration's host and credentials.
+func (s *settings) client(env Environment) (*atlas.Client, error) {
+	baseURL, err := s.cfg.baseURL()
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	baseURL, err := cfg.baseURL()
+	publicKey, privateKey, err := s.cfg.apiKeys()
 	if err != nil {
-		return err
-	}
-	publicKey, privateKey, err := cfg.apiKeys()
-	if err != nil {
-		return err
+		return nil, err
 	}
 	transport := env.Transport
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	if debug {
+	if s.debug {
 		transport = &debugTransport{base: transport, w: env.Stderr}
 	}
-	client, err := atlas.NewClient(
+	return atlas.NewClient(
 		atlas.WithBaseURL(baseURL),
 		atlas.WithDigestAuth(publicKey, privateKey),
 		atlas.WithHTTPClient(&http.Client{Transport: transport, Timeout: atlas.DefaultTimeout}),
 		atlas.WithUserAgent(strings.Replace(atlas.DefaultUserAgent(), "atlas-linktoken/", "atlas-linktoken-cli/", 1)),
 	)
-	if err != nil {
-		return err
-	}
+}
 
-	params := &atlas.CreateLinkTokenParams{}
-	if f.envelope {
-		params.Envelope = &f.envelope
-	}
-	if f.pretty {
-		params.Pretty = &f.pretty
-	}
-	resp, err := client.CreateLinkTokenRaw(cmd.Context(), orgID, body, params)
+// write prints a call's answer, or classifies its error: input errors are usage errors, the rest failures.
+func (s *settings) write(env Environment, resp *atlas.Response, err error) error {
 	if err != nil {
 		var inputErr *atlas.InputError
 		if errors.As(err, &inputErr) {
@@ -251,16 +310,18 @@ func runCreateLinkToken(cmd *cobra.Command, env Environment, f *createFlags) err
 		}
 		return failure{err}
 	}
-	toTerminal := f.outputFile == "" && env.StdoutIsTerminal
+	toTerminal := s.outputFile == "" && env.StdoutIsTerminal
 	if toTerminal && !isTextual(resp.Header.Get("Content-Type")) {
 		return failure{fmt.Errorf("the response is binary (%s): use --output-file, or redirect stdout", resp.Header.Get("Content-Type"))}
 	}
-	out, err := format.format(resp.Body, toTerminal)
-	if err != nil {
-		return failure{err}
+	var out []byte
+	if len(resp.Body) > 0 { // a 204 has nothing to format
+		if out, err = s.format.format(resp.Body, toTerminal); err != nil {
+			return failure{err}
+		}
 	}
-	if f.outputFile != "" {
-		if err := writeFileAtomic(f.outputFile, out); err != nil {
+	if s.outputFile != "" {
+		if err := writeFileAtomic(s.outputFile, out); err != nil {
 			return failure{fmt.Errorf("--output-file: %w", err)}
 		}
 		return nil
@@ -307,4 +368,12 @@ func readBody(env Environment, file string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return body, nil
+}
+
+func quoteAll(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(quoted, ", ")
 }

@@ -240,28 +240,63 @@ func (c *Client) CreateLinkTokenRaw(ctx context.Context, orgID string, body []by
 	return c.createLinkToken(ctx, orgID, body, params)
 }
 
-// createLinkToken is the one path every createLinkToken call takes: check orgID, send, turn failures into errors.
+// createLinkToken checks orgID and sends body as it is.
 func (c *Client) createLinkToken(ctx context.Context, orgID string, body []byte, params *CreateLinkTokenParams) (*Response, error) {
 	if err := ValidateOrgID(orgID); err != nil {
 		return nil, err
 	}
-	resp, err := c.generated.CreateLinkTokenWithBody(ctx, orgID, params, MediaType, bytes.NewReader(body))
+	return c.send("createLinkToken", params != nil && isTrue(params.Envelope), func() (*http.Response, error) {
+		return c.generated.CreateLinkTokenWithBody(ctx, orgID, params, MediaType, bytes.NewReader(body))
+	})
+}
+
+// DeleteLinkTokensParams are deleteLinkTokens' query parameters: Envelope asks Atlas to wrap the answer.
+type DeleteLinkTokensParams = gen.DeleteLinkTokensParams
+
+// DeleteLinkToken removes the organization link of orgID and its associated public API key, undoing
+// CreateLinkToken. The API key needs the Organization Owner role.
+//
+// DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId deleteLinkTokens).
+func (c *Client) DeleteLinkToken(ctx context.Context, orgID string) error {
+	_, err := c.DeleteLinkTokenRaw(ctx, orgID, nil)
+	return err
+}
+
+// DeleteLinkTokenRaw is DeleteLinkToken returning the server's 2xx answer untouched (204 with no body, or with
+// params.Envelope a 200 envelope). params may be nil.
+//
+// DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId deleteLinkTokens).
+func (c *Client) DeleteLinkTokenRaw(ctx context.Context, orgID string, params *DeleteLinkTokensParams) (*Response, error) {
+	if err := ValidateOrgID(orgID); err != nil {
+		return nil, err
+	}
+	return c.send("deleteLinkTokens", params != nil && isTrue(params.Envelope), func() (*http.Response, error) {
+		return c.generated.DeleteLinkTokens(ctx, orgID, params)
+	})
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }
+
+// send is the one path every call takes: make the request, turn a non-2xx answer (or an enveloped one) into an
+// *APIError, read at most 1 MiB of the answer.
+func (c *Client) send(operation string, enveloped bool, do func() (*http.Response, error)) (*Response, error) {
+	resp, err := do()
 	if err != nil {
-		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
+		return nil, fmt.Errorf("atlas: %s: %w", operation, err)
 	}
 	defer resp.Body.Close()
 	if err := CheckResponse(resp); err != nil {
 		return nil, err
 	}
-	respBody, truncated, err := readCapped(resp.Body)
+	body, truncated, err := readCapped(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("atlas: createLinkToken: reading %d response body: %w", resp.StatusCode, err)
+		return nil, fmt.Errorf("atlas: %s: reading %d response body: %w", operation, resp.StatusCode, err)
 	}
 	if truncated {
-		return nil, fmt.Errorf("atlas: createLinkToken: %d response body exceeds %d bytes", resp.StatusCode, maxBodyBytes)
+		return nil, fmt.Errorf("atlas: %s: %d response body exceeds %d bytes", operation, resp.StatusCode, maxBodyBytes)
 	}
-	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: respBody}
-	if params != nil && params.Envelope != nil && *params.Envelope {
+	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
+	if enveloped {
 		if err := checkEnvelope(resp, out); err != nil {
 			return nil, err
 		}

@@ -1,8 +1,8 @@
 // Package atlastest is a local emulator of the Atlas Administration API's link-token endpoint, shaped like
 // net/http/httptest: NewServer starts it on a loopback port, URL is its base URL and Close stops it.
 //
-// It serves POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (createLinkToken) and the deprecated
-// POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens, protects both with HTTP Digest (RFC 7616: realm
+// It serves POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (createLinkToken), DELETE on the same path
+// (deleteLinkTokens) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens, protects them with HTTP Digest (RFC 7616: realm
 // "MMS Public API", qop=auth, MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
 // rejected) and validates every v2 request against the embedded OpenAPI document with kin-openapi.
 //
@@ -19,7 +19,9 @@
 //	                               badRequestDetail.fields name the field
 //	404     ORG_NOT_FOUND          orgId is well formed but not an organization of the emulator
 //	403     USER_UNAUTHORIZED      the API key is not Organization Owner of orgId
-//	201                            a fresh link-token
+//	404     ORG_LINK_NOT_FOUND     DELETE, but the org has no link: none was created, or it was deleted already
+//	201                            POST: a fresh link-token; the org is now linked
+//	204                            DELETE: the org link is removed (no body)
 //
 // With envelope=true, an answer after authentication is sent as 200 with {"status": CODE, "content": BODY}; with
 // pretty=true, JSON bodies are indented.
@@ -201,8 +203,9 @@ type Server struct {
 
 	requests     atomic.Int64
 	authFailures atomic.Int64
-	mu           sync.Mutex
+	mu           sync.Mutex // guards recorded and linked
 	recorded     []Request
+	linked       map[string]bool
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -212,6 +215,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		algorithms: []string{"MD5", "SHA-256"},
 		orgs:       map[string]bool{},
 		keys:       map[string]*apiKey{},
+		linked:     map[string]bool{},
 		nonces:     &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
 	}
 	if err := s.loadSpec(); err != nil {
@@ -345,7 +349,16 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 		s.writeValidationError(rec, r, field, problem)
 		return
 	}
-	s.createLinkToken(rec, r, key, pathParams["orgId"], "application/vnd.atlas."+s.versions[len(s.versions)-1]+"+json;charset=utf-8")
+	orgID := pathParams["orgId"]
+	if !s.checkOrg(rec, r, key, orgID) {
+		return
+	}
+	switch route.Operation.OperationID {
+	case "deleteLinkTokens":
+		s.deleteLinkTokens(rec, r, orgID)
+	default:
+		s.createLinkToken(rec, r, orgID, "application/vnd.atlas."+s.versions[len(s.versions)-1]+"+json;charset=utf-8")
+	}
 }
 
 // serveV1 answers the deprecated v1.0 path: plain application/json, validated with the same schemas as v2.
@@ -376,7 +389,9 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 		s.writeValidationError(rec, r, field, problem)
 		return
 	}
-	s.createLinkToken(rec, r, key, orgID, "application/json")
+	if s.checkOrg(rec, r, key, orgID) {
+		s.createLinkToken(rec, r, orgID, "application/json")
+	}
 }
 
 // authorize authenticates r, answering 401 with a fresh challenge when it fails.
@@ -435,19 +450,50 @@ func (s *Server) mediaTypes() []string {
 	return out
 }
 
-// createLinkToken answers an authenticated, valid request: 404 for an unknown org, 403 for a key that is not its
-// Organization Owner, else 201 with a fresh token.
-func (s *Server) createLinkToken(rec *recorder, r *http.Request, key *apiKey, orgID, contentType string) {
+// checkOrg answers 404 for an unknown org and 403 for a key that is not its Organization Owner.
+func (s *Server) checkOrg(rec *recorder, r *http.Request, key *apiKey, orgID string) bool {
 	if !s.orgs[orgID] {
 		s.writeError(rec, r, http.StatusNotFound, "ORG_NOT_FOUND", "No organization with ID "+orgID+" exists.", orgID)
-		return
+		return false
 	}
 	if !key.ownerOf[orgID] {
 		s.writeError(rec, r, http.StatusForbidden, "USER_UNAUTHORIZED",
 			"The API key is not an Organization Owner of organization "+orgID+".", orgID)
+		return false
+	}
+	return true
+}
+
+// createLinkToken answers 201 with a fresh token and marks the org linked.
+func (s *Server) createLinkToken(rec *recorder, r *http.Request, orgID, contentType string) {
+	s.mu.Lock()
+	s.linked[orgID] = true
+	s.mu.Unlock()
+	s.writeJSON(rec, r, http.StatusCreated, contentType, gen.TargetOrg{LinkToken: newLinkToken()})
+}
+
+// deleteLinkTokens removes the org's link: 204, or 404 when there is none.
+func (s *Server) deleteLinkTokens(rec *recorder, r *http.Request, orgID string) {
+	s.mu.Lock()
+	wasLinked := s.linked[orgID]
+	delete(s.linked, orgID)
+	s.mu.Unlock()
+	if !wasLinked {
+		s.writeError(rec, r, http.StatusNotFound, "ORG_LINK_NOT_FOUND", "Organization "+orgID+" has no live migration link.", orgID)
 		return
 	}
-	s.writeJSON(rec, r, http.StatusCreated, contentType, gen.TargetOrg{LinkToken: newLinkToken()})
+	if queryFlag(r.URL.Query(), "envelope") {
+		s.writeJSON(rec, r, http.StatusNoContent, "application/json", nil)
+		return
+	}
+	rec.WriteHeader(http.StatusNoContent)
+}
+
+// Linked reports whether orgID has a live migration link: a link-token was created and not deleted since.
+func (s *Server) Linked(orgID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.linked[orgID]
 }
 
 // newLinkToken returns an opaque token shaped like Atlas' (base64 of random bytes).

@@ -379,3 +379,23 @@ func TestCurlDigest(t *testing.T) {
 		t.Fatalf("curl got %s", out)
 	}
 }
+
+func TestDeleteLinkTokens(t *testing.T) {
+	srv := start(t)
+	resp, body := do(t, srv, call{method: http.MethodDelete, path: v2Path})
+	if resp.StatusCode != 404 || !bytes.Contains(body, []byte("ORG_LINK_NOT_FOUND")) {
+		t.Fatalf("delete before any create: %d %s", resp.StatusCode, body)
+	}
+	do(t, srv, call{path: v2Path, contentType: mediaType, body: `{}`})
+	if !srv.Linked(atlastest.DefaultOrgID) {
+		t.Fatal("create did not link the org")
+	}
+	resp, body = do(t, srv, call{method: http.MethodDelete, path: v2Path, accept: mediaType})
+	if resp.StatusCode != 204 || len(body) != 0 || srv.Linked(atlastest.DefaultOrgID) {
+		t.Fatalf("delete: %d %q linked=%v", resp.StatusCode, body, srv.Linked(atlastest.DefaultOrgID))
+	}
+	resp, _ = do(t, srv, call{method: http.MethodDelete, path: v2Path})
+	if resp.StatusCode != 404 {
+		t.Errorf("second delete: %d, want 404", resp.StatusCode)
+	}
+}
