@@ -14,6 +14,9 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
 )
 
@@ -56,11 +59,13 @@ type Client struct {
 type Option func(*settings) error
 
 type settings struct {
-	baseURL    *url.URL
-	httpClient *http.Client
-	userAgent  string
-	publicKey  string
-	privateKey string
+	baseURL      *url.URL
+	httpClient   *http.Client
+	userAgent    string
+	publicKey    string
+	privateKey   string
+	clientID     string
+	clientSecret string
 }
 
 // WithBaseURL points the client at another Atlas-compatible host, such as an emulator from pkg/atlastest or
@@ -138,9 +143,6 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("atlas: %w", err)
 		}
 	}
-	if s.publicKey == "" {
-		return nil, errors.New("atlas: no credentials: use WithDigestAuth(publicKey, privateKey)")
-	}
 	httpClient := &http.Client{Timeout: DefaultTimeout}
 	if s.httpClient != nil {
 		copied := *s.httpClient
@@ -150,9 +152,29 @@ func NewClient(opts ...Option) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	httpClient.Transport = newDigestTransport(base, originOf(s.baseURL), s.publicKey, s.privateKey)
-
 	c := &Client{baseURL: strings.TrimSuffix(s.baseURL.String(), "/"), userAgent: s.userAgent}
+	origin := originOf(s.baseURL)
+	switch {
+	case s.publicKey != "" && s.clientID != "":
+		return nil, errors.New("atlas: WithDigestAuth and WithServiceAccount both given: choose one way to authenticate")
+	case s.publicKey != "":
+		httpClient.Transport = newDigestTransport(base, origin, s.publicKey, s.privateKey)
+	case s.clientID != "":
+		// Token requests go through the caller's transport too, but never through bearer auth itself.
+		tokenClient := &http.Client{Transport: base, Timeout: httpClient.Timeout}
+		httpClient.Transport = &bearerTransport{base: base, origin: origin, tokens: &tokenCache{
+			config: clientcredentials.Config{
+				ClientID: s.clientID, ClientSecret: s.clientSecret,
+				TokenURL:  c.baseURL + TokenPath, // from the final base URL, whatever the option order
+				AuthStyle: oauth2.AuthStyleInHeader,
+			},
+			httpClient: tokenClient,
+			now:        time.Now,
+		}}
+	default:
+		return nil, errors.New("atlas: no credentials: use WithDigestAuth(publicKey, privateKey) or WithServiceAccount(clientID, clientSecret)")
+	}
+
 	generated, err := gen.NewClientWithResponses(c.baseURL,
 		gen.WithHTTPClient(httpClient),
 		gen.WithRequestEditorFn(c.setHeaders))

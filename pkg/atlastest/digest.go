@@ -26,6 +26,7 @@ const (
 	AuthBadKey    AuthOutcome = "bad-key"   // unknown public key or wrong digest response (wrong private key)
 	AuthStale     AuthOutcome = "stale"     // right digest on an expired or unknown nonce: answered with stale=true
 	AuthReplay    AuthOutcome = "replay"    // a nonce count already used with this nonce
+	AuthBadToken  AuthOutcome = "bad-token" // a bearer token that is expired, revoked or unknown
 	AuthNone      AuthOutcome = ""          // the request never reached authentication (unknown path)
 )
 
@@ -114,10 +115,16 @@ func (s *Server) challenges(stale bool) []string {
 
 // authenticate checks a digest Authorization header (RFC 7616, qop=auth, MD5 or SHA-256) against the configured
 // API keys. The key is returned only with AuthOK.
-func (s *Server) authenticate(r *http.Request) (*apiKey, AuthOutcome) {
+func (s *Server) authenticate(r *http.Request) (*principal, AuthOutcome) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, AuthMissing
+	}
+	if token, ok := cutBearer(header); ok {
+		if p := s.tokens.lookup(token); p != nil {
+			return p, AuthOK
+		}
+		return nil, AuthBadToken
 	}
 	if !digest.IsDigest(header) {
 		return nil, AuthMalformed
@@ -135,7 +142,7 @@ func (s *Server) authenticate(r *http.Request) (*apiKey, AuthOutcome) {
 		Realm: Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, QOP: []string{"auth"},
 	}, digest.Options{
 		Method: r.Method, URI: cred.URI, Count: cred.Nc, Cnonce: cred.Cnonce,
-		Username: key.publicKey, Password: key.privateKey,
+		Username: key.name, Password: key.secret,
 	})
 	if err != nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(strings.ToLower(cred.Response))) != 1 {
 		return nil, AuthBadKey
@@ -157,4 +164,13 @@ func (s *Server) offers(alg string) bool {
 		}
 	}
 	return false
+}
+
+// cutBearer returns the token of an "Authorization: Bearer TOKEN" header.
+func cutBearer(header string) (string, bool) {
+	const prefix = "bearer "
+	if len(header) <= len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return "", false
+	}
+	return strings.TrimSpace(header[len(prefix):]), true
 }

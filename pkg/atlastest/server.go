@@ -11,8 +11,9 @@
 //	status  errorCode              when
 //	404     NOT_FOUND              no such path
 //	405     METHOD_NOT_ALLOWED     path known, method not
-//	401     UNAUTHORIZED           credentials missing, malformed, wrong, stale (stale=true) or replayed; always
-//	                               with a fresh challenge in WWW-Authenticate
+//	401     UNAUTHORIZED           credentials missing, malformed, wrong, stale (stale=true) or replayed, or a bearer
+//	                               token expired, revoked or unknown (Bearer error="invalid_token"); always with
+//	                               fresh digest challenges in WWW-Authenticate
 //	406     INVALID_ACCEPT_HEADER  v2 Accept names an Atlas version the spec does not define (no Accept, */* or
 //	                               application/json mean the default version)
 //	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec; detail and
@@ -22,6 +23,10 @@
 //	404     ORG_LINK_NOT_FOUND     DELETE, but the org has no link: none was created, or it was deleted already
 //	201                            POST: a fresh link-token; the org is now linked
 //	204                            DELETE: the org link is removed (no body)
+//
+// Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
+// grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
+// 400 invalid_request or unsupported_grant_type as RFC 6749 says.
 //
 // With envelope=true, an answer after authentication is sent as 200 with {"status": CODE, "content": BODY}; with
 // pretty=true, JSON bodies are indented.
@@ -56,12 +61,14 @@ import (
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
 )
 
-// Demo identity used when NewServer is given no WithOrg or WithAPIKey: one organization and one API key that is its
-// Organization Owner. They are documented fixtures, not secrets.
+// Demo identity used when NewServer is given no WithOrg, WithAPIKey or WithServiceAccount: one organization, and
+// one API key and one service account that are its Organization Owners. They are documented fixtures, not secrets.
 const (
-	DefaultOrgID      = "4888442a3354817a7320eb61"
-	DefaultPublicKey  = "emulatorpub"
-	DefaultPrivateKey = "5d6c2a0e-7b1f-4c3a-9e8d-0f1a2b3c4d5e"
+	DefaultOrgID        = "4888442a3354817a7320eb61"
+	DefaultPublicKey    = "emulatorpub"
+	DefaultPrivateKey   = "5d6c2a0e-7b1f-4c3a-9e8d-0f1a2b3c4d5e"
+	DefaultClientID     = "mdb_sa_id_emulator"
+	DefaultClientSecret = "mdb_sa_sk_emulator-demo-secret"
 )
 
 // DefaultNonceLifetime is how long a digest nonce stays valid before the emulator answers stale=true.
@@ -87,10 +94,23 @@ type Request struct {
 	ResponseBody []byte
 }
 
-type apiKey struct {
-	publicKey  string
-	privateKey string
-	ownerOf    map[string]bool
+// principal is an API key or a service account: a name (public key or client ID), its secret, and the orgs it owns.
+type principal struct {
+	name    string
+	secret  string
+	ownerOf map[string]bool
+}
+
+func (s *Server) newPrincipal(name, secret string, ownerOf []string) (*principal, error) {
+	p := &principal{name: name, secret: secret, ownerOf: map[string]bool{}}
+	for _, orgID := range ownerOf {
+		if err := s.checkOrgID(orgID); err != nil {
+			return nil, err
+		}
+		p.ownerOf[orgID] = true
+		s.orgs[orgID] = true
+	}
+	return p, nil
 }
 
 // Option configures a Server. Options check their input; NewServer reports the first problem.
@@ -114,15 +134,11 @@ func WithAPIKey(publicKey, privateKey string, ownerOf ...string) Option {
 		if publicKey == "" || privateKey == "" {
 			return errors.New("atlastest: API key: public and private key must both be non-empty")
 		}
-		key := &apiKey{publicKey: publicKey, privateKey: privateKey, ownerOf: map[string]bool{}}
-		for _, orgID := range ownerOf {
-			if err := s.checkOrgID(orgID); err != nil {
-				return err
-			}
-			key.ownerOf[orgID] = true
-			s.orgs[orgID] = true
+		p, err := s.newPrincipal(publicKey, privateKey, ownerOf)
+		if err != nil {
+			return err
 		}
-		s.keys[publicKey] = key
+		s.keys[publicKey] = p
 		return nil
 	}
 }
@@ -188,18 +204,20 @@ type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT, to pass to atlas.WithBaseURL.
 	URL string
 
-	addr       string
-	listener   net.Listener
-	http       *http.Server
-	router     routers.Router
-	bodySchema *openapi3.Schema
-	orgIDParam *openapi3.Parameter
-	versions   []string
-	algorithms []string
-	orgs       map[string]bool
-	keys       map[string]*apiKey
-	nonces     *nonceStore
-	hook       func(Request)
+	addr            string
+	listener        net.Listener
+	http            *http.Server
+	router          routers.Router
+	bodySchema      *openapi3.Schema
+	orgIDParam      *openapi3.Parameter
+	versions        []string
+	algorithms      []string
+	orgs            map[string]bool
+	keys            map[string]*principal // by public key
+	serviceAccounts map[string]*principal // by client ID
+	nonces          *nonceStore
+	tokens          *tokenStore
+	hook            func(Request)
 
 	requests     atomic.Int64
 	authFailures atomic.Int64
@@ -211,12 +229,14 @@ type Server struct {
 // NewServer starts an emulator on a loopback port. Close it when done.
 func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
-		addr:       "127.0.0.1:0",
-		algorithms: []string{"MD5", "SHA-256"},
-		orgs:       map[string]bool{},
-		keys:       map[string]*apiKey{},
-		linked:     map[string]bool{},
-		nonces:     &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
+		addr:            "127.0.0.1:0",
+		algorithms:      []string{"MD5", "SHA-256"},
+		orgs:            map[string]bool{},
+		keys:            map[string]*principal{},
+		linked:          map[string]bool{},
+		serviceAccounts: map[string]*principal{},
+		tokens:          &tokenStore{lifetime: DefaultTokenLifetime, now: time.Now, tokens: map[string]issuedToken{}},
+		nonces:          &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
@@ -226,8 +246,11 @@ func NewServer(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	if len(s.orgs) == 0 && len(s.keys) == 0 {
+	if len(s.orgs) == 0 && len(s.keys) == 0 && len(s.serviceAccounts) == 0 {
 		if err := WithAPIKey(DefaultPublicKey, DefaultPrivateKey, DefaultOrgID)(s); err != nil {
+			return nil, err
+		}
+		if err := WithServiceAccount(DefaultClientID, DefaultClientSecret, DefaultOrgID)(s); err != nil {
 			return nil, err
 		}
 	}
@@ -310,6 +333,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(body) > maxRequestBody {
 		s.writeError(rec, r, http.StatusRequestEntityTooLarge, "VALIDATION_ERROR", "request body exceeds 1 MiB")
+		return
+	}
+	if r.URL.Path == TokenPath {
+		s.serveToken(rec, r, body)
 		return
 	}
 	if m := v1Path.FindStringSubmatch(r.URL.Path); m != nil {
@@ -395,13 +422,16 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 }
 
 // authorize authenticates r, answering 401 with a fresh challenge when it fails.
-func (s *Server) authorize(rec *recorder, r *http.Request) (*apiKey, bool) {
+func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
 	key, outcome := s.authenticate(r)
 	rec.req.Auth = outcome
 	if outcome == AuthOK {
 		return key, true
 	}
 	s.authFailures.Add(1)
+	if outcome == AuthBadToken {
+		rec.Header().Add("WWW-Authenticate", `Bearer realm="`+Realm+`", error="invalid_token", error_description="The access token is expired, revoked or unknown."`)
+	}
 	for _, c := range s.challenges(outcome == AuthStale) {
 		rec.Header().Add("WWW-Authenticate", c)
 	}
@@ -411,6 +441,7 @@ func (s *Server) authorize(rec *recorder, r *http.Request) (*apiKey, bool) {
 		AuthBadKey:    "The API key's public or private key is wrong.",
 		AuthStale:     "The digest nonce has expired; answer the new challenge.",
 		AuthReplay:    "The digest nonce count was already used.",
+		AuthBadToken:  "The bearer token is expired, revoked or unknown.",
 	}[outcome]
 	s.writeError(rec, r, http.StatusUnauthorized, "UNAUTHORIZED", detail)
 	return nil, false
@@ -451,7 +482,7 @@ func (s *Server) mediaTypes() []string {
 }
 
 // checkOrg answers 404 for an unknown org and 403 for a key that is not its Organization Owner.
-func (s *Server) checkOrg(rec *recorder, r *http.Request, key *apiKey, orgID string) bool {
+func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID string) bool {
 	if !s.orgs[orgID] {
 		s.writeError(rec, r, http.StatusNotFound, "ORG_NOT_FOUND", "No organization with ID "+orgID+" exists.", orgID)
 		return false

@@ -1,0 +1,161 @@
+package atlas
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// TokenPath is where Atlas exchanges service-account credentials for an access token, below the base URL.
+const TokenPath = "/api/oauth/token"
+
+// WithServiceAccount authenticates with an Atlas service account (OAuth2 client credentials): the client fetches a
+// bearer token from {base URL}/api/oauth/token with HTTP Basic clientID:clientSecret, shares it between goroutines
+// and refreshes it shortly before it expires. The token URL follows the final base URL, whatever the option order.
+// It excludes WithDigestAuth.
+func WithServiceAccount(clientID, clientSecret string) Option {
+	return func(s *settings) error {
+		if clientID == "" || clientSecret == "" {
+			return errors.New("service account: client ID and client secret must both be non-empty")
+		}
+		s.clientID, s.clientSecret = clientID, clientSecret
+		return nil
+	}
+}
+
+// tokenCache holds the one access token all requests share. golang.org/x/oauth2 fetches it; the cache adds what
+// oauth2.ReuseTokenSource lacks: dropping a token the server rejected, so that exactly one refresh follows.
+type tokenCache struct {
+	config     clientcredentials.Config
+	httpClient *http.Client // carries token requests: the caller's transport, without bearer auth
+	now        func() time.Time
+
+	mu        sync.Mutex
+	token     *oauth2.Token
+	refreshAt time.Time
+}
+
+// maxRefreshMargin bounds how long before expiry a token is replaced; tokens living under ten minutes are replaced
+// when a tenth of their life remains.
+const maxRefreshMargin = time.Minute
+
+// get returns the shared token, fetching a new one when there is none or it is about to expire. Concurrent callers
+// wait for one fetch.
+func (c *tokenCache) get(ctx context.Context) (*oauth2.Token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if c.token != nil && now.Before(c.refreshAt) {
+		return c.token, nil
+	}
+	token, err := c.config.Token(context.WithValue(ctx, oauth2.HTTPClient, c.httpClient))
+	if err != nil {
+		return nil, c.tokenError(err)
+	}
+	c.token = token
+	c.refreshAt = now.Add(1<<62 - 1) // no expiry given: keep until the server rejects it
+	if !token.Expiry.IsZero() {
+		lifetime := token.Expiry.Sub(now)
+		c.refreshAt = token.Expiry.Add(-min(maxRefreshMargin, lifetime/10))
+	}
+	return token, nil
+}
+
+// invalidate drops the cached token if it is still accessToken (another goroutine may have replaced it already).
+func (c *tokenCache) invalidate(accessToken string) {
+	c.mu.Lock()
+	if c.token != nil && c.token.AccessToken == accessToken {
+		c.token = nil
+	}
+	c.mu.Unlock()
+}
+
+// tokenError says in plain words what went wrong at the token endpoint, keeping its answer in an *APIError.
+func (c *tokenCache) tokenError(err error) error {
+	var retrieveErr *oauth2.RetrieveError
+	if !errors.As(err, &retrieveErr) || retrieveErr.Response == nil {
+		return fmt.Errorf("atlas: service account token from %s: %w", c.config.TokenURL, err)
+	}
+	status := retrieveErr.Response.StatusCode
+	detail := fmt.Sprintf("the token endpoint refused to issue a token for service account %q", c.config.ClientID)
+	if status == http.StatusUnauthorized || retrieveErr.ErrorCode == "invalid_client" {
+		detail = fmt.Sprintf("the token endpoint rejected service account %q: wrong client ID or client secret, or the secret expired", c.config.ClientID)
+	}
+	if d := strings.TrimSpace(retrieveErr.ErrorDescription); d != "" {
+		detail += " (" + d + ")"
+	}
+	body, truncated := retrieveErr.Body, false
+	if len(body) > maxBodyBytes {
+		body, truncated = body[:maxBodyBytes], true
+	}
+	return &APIError{
+		Method: http.MethodPost, URL: c.config.TokenURL, StatusCode: status,
+		ErrorCode: retrieveErr.ErrorCode, Detail: detail,
+		Header: retrieveErr.Response.Header, Body: body, BodyTruncated: truncated,
+	}
+}
+
+// bearerTransport sends the shared service-account token to one origin only. A 401 whose challenge says
+// invalid_token (revoked, or expired early) drops that token and retries once with a fresh one; never more.
+type bearerTransport struct {
+	base   http.RoundTripper
+	origin string
+	tokens *tokenCache
+}
+
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if originOf(req.URL) != t.origin {
+		return t.base.RoundTrip(req)
+	}
+	getBody, err := replayableBody(req)
+	if err != nil {
+		return nil, err
+	}
+	res, token, err := t.send(req, getBody)
+	if err != nil || res.StatusCode != http.StatusUnauthorized || !invalidToken(res.Header) {
+		return res, err
+	}
+	t.tokens.invalidate(token)
+	discard(res)
+	res, _, err = t.send(req, getBody)
+	return res, err
+}
+
+// send makes one attempt with the current token and reports which token it used.
+func (t *bearerTransport) send(req *http.Request, getBody func() (io.ReadCloser, error)) (*http.Response, string, error) {
+	token, err := t.tokens.get(req.Context())
+	if err != nil {
+		return nil, "", err
+	}
+	attempt, err := cloneWithBody(req, getBody)
+	if err != nil {
+		return nil, "", err
+	}
+	attempt.Header.Set("Authorization", "Bearer "+token.AccessToken)
+	res, err := t.base.RoundTrip(attempt)
+	return res, token.AccessToken, err
+}
+
+func (t *bearerTransport) CloseIdleConnections() {
+	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// invalidToken reports whether a 401 carries a Bearer challenge with error="invalid_token" (RFC 6750 section 3.1).
+func invalidToken(h http.Header) bool {
+	for _, challenge := range h.Values("WWW-Authenticate") {
+		if len(challenge) > 7 && strings.EqualFold(challenge[:7], "bearer ") && strings.Contains(challenge, `error="invalid_token"`) {
+			return true
+		}
+	}
+	return false
+}

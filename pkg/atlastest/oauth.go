@@ -1,0 +1,159 @@
+package atlastest
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultTokenLifetime is how long an access token issued by /api/oauth/token is valid, as on Atlas.
+const DefaultTokenLifetime = time.Hour
+
+// TokenPath is the emulator's OAuth2 token endpoint, as Atlas'.
+const TokenPath = "/api/oauth/token"
+
+// WithServiceAccount adds a service account and makes it Organization Owner of each of ownerOf (which become known
+// orgs too). Its client ID and secret get bearer tokens from TokenPath (HTTP Basic, grant_type=client_credentials).
+func WithServiceAccount(clientID, clientSecret string, ownerOf ...string) Option {
+	return func(s *Server) error {
+		if clientID == "" || clientSecret == "" {
+			return errors.New("atlastest: service account: client ID and secret must both be non-empty")
+		}
+		p, err := s.newPrincipal(clientID, clientSecret, ownerOf)
+		if err != nil {
+			return err
+		}
+		s.serviceAccounts[clientID] = p
+		return nil
+	}
+}
+
+// WithTokenLifetime sets how long issued access tokens are valid (DefaultTokenLifetime unless set); whole seconds,
+// because expires_in is.
+func WithTokenLifetime(d time.Duration) Option {
+	return func(s *Server) error {
+		if d < time.Second || d%time.Second != 0 {
+			return fmt.Errorf("atlastest: token lifetime %v must be a whole number of seconds, at least 1s", d)
+		}
+		s.tokens.lifetime = d
+		return nil
+	}
+}
+
+// tokenStore holds issued bearer tokens.
+type tokenStore struct {
+	mu       sync.Mutex
+	lifetime time.Duration
+	now      func() time.Time
+	tokens   map[string]issuedToken
+	issued   int
+}
+
+type issuedToken struct {
+	principal *principal
+	expires   time.Time
+}
+
+func (t *tokenStore) issue(p *principal) (string, time.Duration) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if len(t.tokens) >= maxNonces {
+		for k, v := range t.tokens {
+			if now.After(v.expires) {
+				delete(t.tokens, k)
+			}
+		}
+	}
+	t.tokens[token] = issuedToken{principal: p, expires: now.Add(t.lifetime)}
+	t.issued++
+	return token, t.lifetime
+}
+
+func (t *tokenStore) lookup(token string) *principal {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	it, ok := t.tokens[token]
+	if !ok {
+		return nil
+	}
+	if t.now().After(it.expires) {
+		delete(t.tokens, token)
+		return nil
+	}
+	return it.principal
+}
+
+// RevokeTokens invalidates every access token issued so far, as if Atlas revoked them: the next API call with one
+// gets 401 with error="invalid_token".
+func (s *Server) RevokeTokens() {
+	s.tokens.mu.Lock()
+	clear(s.tokens.tokens)
+	s.tokens.mu.Unlock()
+}
+
+// TokenRequests is how many access tokens the token endpoint has issued.
+func (s *Server) TokenRequests() int {
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	return s.tokens.issued
+}
+
+// serveToken answers POST /api/oauth/token like Atlas: HTTP Basic client credentials, form
+// grant_type=client_credentials, then {"access_token", "token_type": "Bearer", "expires_in"}. Errors follow RFC 6749
+// section 5.2: 401 invalid_client, 400 invalid_request or unsupported_grant_type.
+func (s *Server) serveToken(rec *recorder, r *http.Request, body []byte) {
+	if r.Method != http.MethodPost {
+		s.writeError(rec, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method "+r.Method+" is not allowed here")
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if ok {
+		// RFC 6749 section 2.3.1: the client ID and secret are form-encoded before Basic encoding.
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	}
+	p := s.serviceAccounts[id]
+	if !ok || p == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(p.secret)) != 1 {
+		rec.req.Auth = AuthBadKey
+		s.authFailures.Add(1)
+		rec.Header().Set("WWW-Authenticate", `Basic realm="`+Realm+`"`)
+		s.writeOAuthError(rec, r, http.StatusUnauthorized, "invalid_client", "Invalid client credentials.")
+		return
+	}
+	rec.req.Auth = AuthOK
+	if mediaType := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]); mediaType != "application/x-www-form-urlencoded" {
+		s.writeOAuthError(rec, r, http.StatusBadRequest, "invalid_request", "Content-Type must be application/x-www-form-urlencoded.")
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		s.writeOAuthError(rec, r, http.StatusBadRequest, "invalid_request", "Malformed form body.")
+		return
+	}
+	if grant := form.Get("grant_type"); grant != "client_credentials" {
+		s.writeOAuthError(rec, r, http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use client_credentials.", grant))
+		return
+	}
+	token, lifetime := s.tokens.issue(p)
+	rec.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(rec, r, http.StatusOK, "application/json", map[string]any{
+		"access_token": token,
+		"token_type":   "Bearer",
+		"expires_in":   int(lifetime / time.Second),
+	})
+}
+
+func (s *Server) writeOAuthError(rec *recorder, r *http.Request, status int, code, description string) {
+	s.writeJSON(rec, r, status, "application/json", map[string]string{"error": code, "error_description": description})
+}
