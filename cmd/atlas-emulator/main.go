@@ -2,10 +2,12 @@
 // can create link-tokens without an Atlas account.
 //
 //	atlas-emulator [--addr 127.0.0.1:8080] [--org-id ID] [--public-key KEY] [--private-key KEY]
+//	               [--client-id ID] [--client-secret SECRET]
 //
 // The first line on stdout is "listening on http://HOST:PORT" once connections are accepted; then one line per
 // request goes to stderr (method, path, status, auth outcome; never credentials or tokens). SIGINT or SIGTERM stops
-// it cleanly. The defaults are the emulator's documented demo identity (atlastest.DefaultOrgID and friends).
+// it cleanly. The defaults are the emulator's documented demo identity (atlastest.DefaultOrgID and friends): an API
+// key and a service account, both Organization Owner of the org.
 package main
 
 import (
@@ -34,6 +36,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	orgID := flags.String("org-id", atlastest.DefaultOrgID, "`ID` of the organization the API key owns")
 	publicKey := flags.String("public-key", atlastest.DefaultPublicKey, "public API `key` (digest user name)")
 	privateKey := flags.String("private-key", atlastest.DefaultPrivateKey, "private API `key` (digest password)")
+	clientID := flags.String("client-id", atlastest.DefaultClientID, "service account client `ID`")
+	clientSecret := flags.String("client-secret", atlastest.DefaultClientSecret, "service account client `secret`")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	srv, err := atlastest.NewServer(
 		atlastest.WithAddr(*addr),
 		atlastest.WithAPIKey(*publicKey, *privateKey, *orgID),
+		atlastest.WithServiceAccount(*clientID, *clientSecret, *orgID),
 		atlastest.WithRequestHook(func(r atlastest.Request) {
 			auth := string(r.Auth)
 			if auth == "" {

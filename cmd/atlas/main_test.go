@@ -45,13 +45,15 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	orgA    = "aaaaaaaaaaaaaaaaaaaaaaaa"
-	orgB    = "bbbbbbbbbbbbbbbbbbbbbbbb"
-	orgC    = "cccccccccccccccccccccccc"
-	pub     = "e2epublic"
-	priv    = "e2e-private-0123456789"
-	body    = `{"accessListIps": ["203.0.113.7"]}`
-	command = "api cloudMigrationService createLinkToken"
+	orgA     = "aaaaaaaaaaaaaaaaaaaaaaaa"
+	orgB     = "bbbbbbbbbbbbbbbbbbbbbbbb"
+	orgC     = "cccccccccccccccccccccccc"
+	saID     = "mdb_sa_id_e2e"
+	saSecret = "mdb_sa_sk_e2e-secret-9876"
+	pub      = "e2epublic"
+	priv     = "e2e-private-0123456789"
+	body     = `{"accessListIps": ["203.0.113.7"]}`
+	command  = "api cloudMigrationService createLinkToken"
 )
 
 type run struct {
@@ -111,6 +113,7 @@ func emulator(t *testing.T) *atlastest.Server {
 	t.Helper()
 	srv, err := atlastest.NewServer(
 		atlastest.WithAPIKey(pub, priv, orgA, orgB, orgC),
+		atlastest.WithServiceAccount(saID, saSecret, orgA, orgB, orgC),
 		atlastest.WithAPIKey("notowner", "notowner-secret"))
 	if err != nil {
 		t.Fatal(err)
@@ -562,6 +565,76 @@ func TestDeleteLinkTokens(t *testing.T) {
 	for _, absent := range []string{"--file", "--pretty"} {
 		if strings.Contains(help.stdout, absent) {
 			t.Errorf("delete help offers %s, which the operation does not take", absent)
+		}
+	}
+}
+
+func TestServiceAccounts(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t)
+	sa := map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_CLIENT_ID": saID, "MONGODB_ATLAS_CLIENT_SECRET": saSecret}
+	both := credsFor(srv)
+	both["MONGODB_ATLAS_CLIENT_ID"], both["MONGODB_ATLAS_CLIENT_SECRET"] = saID, saSecret
+	file := bodyFile(t, body)
+	create := command + " --orgId " + orgA + " --file " + file
+
+	for _, tc := range []struct {
+		name       string
+		r          run
+		wantBearer bool
+	}{
+		{"service account from env", run{args: create, env: sa}, true},
+		{"service account wins over API keys", run{args: create, env: both}, true},
+		{"auth_type api_keys forces digest", run{args: create, env: both, config: "[default]\n  auth_type = \"api_keys\"\n"}, false},
+		{"service account from profile", run{args: create, env: map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL},
+			config: fmt.Sprintf("[default]\n  client_id = %q\n  client_secret = %q\n", saID, saSecret)}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tokens := srv.TokenRequests()
+			res := atlas(t, tc.r)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			auth := lastRequest(t, srv).Header.Get("Authorization")
+			if got := strings.HasPrefix(auth, "Bearer "); got != tc.wantBearer {
+				t.Errorf("Authorization %.20q…, want bearer %v", auth, tc.wantBearer)
+			}
+			if want := tokens + map[bool]int{true: 1, false: 0}[tc.wantBearer]; srv.TokenRequests() != want {
+				t.Errorf("token requests %d, want %d", srv.TokenRequests(), want)
+			}
+		})
+	}
+
+	wrong := map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_CLIENT_ID": saID, "MONGODB_ATLAS_CLIENT_SECRET": "wrong-secret-123"}
+	res := atlas(t, run{args: create, env: wrong})
+	if res.code != 1 || !strings.Contains(res.stderr, "Error: 401 invalid_client: the token endpoint rejected service account") ||
+		!strings.Contains(res.stdout, `"error":"invalid_client"`) {
+		t.Errorf("wrong secret: exit %d stdout %q stderr %q", res.code, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout+res.stderr, "wrong-secret-123") {
+		t.Error("output leaks the client secret")
+	}
+
+	debug := atlas(t, run{args: command + " -D --orgId " + orgA + " --file " + file, env: sa})
+	if debug.code != 0 {
+		t.Fatalf("debug: exit %d %s", debug.code, debug.stderr)
+	}
+	var issued struct {
+		AccessToken string `json:"access_token"`
+	}
+	for _, r := range srv.Requests() {
+		if r.Path == atlastest.TokenPath && r.Status == 200 {
+			_ = json.Unmarshal(r.ResponseBody, &issued)
+		}
+	}
+	for _, want := range []string{"POST /api/oauth/token", `"access_token":"[REDACTED]"`, "Authorization: [REDACTED]"} {
+		if !strings.Contains(debug.stderr, want) {
+			t.Errorf("debug output lacks %q", want)
+		}
+	}
+	for _, secret := range []string{saSecret, issued.AccessToken, tokenOf(t, []byte(debug.stdout))} {
+		if secret == "" || strings.Contains(debug.stderr, secret) {
+			t.Errorf("debug output leaks a secret (%d chars)", len(secret))
 		}
 	}
 }

@@ -282,7 +282,7 @@ func (s *settings) client(env Environment) (*atlas.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	publicKey, privateKey, err := s.cfg.apiKeys()
+	auth, err := s.cfg.authOption()
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ func (s *settings) client(env Environment) (*atlas.Client, error) {
 	}
 	return atlas.NewClient(
 		atlas.WithBaseURL(baseURL),
-		atlas.WithDigestAuth(publicKey, privateKey),
+		auth,
 		atlas.WithHTTPClient(&http.Client{Transport: transport, Timeout: atlas.DefaultTimeout}),
 		atlas.WithUserAgent(strings.Replace(atlas.DefaultUserAgent(), "atlas-linktoken/", "atlas-linktoken-cli/", 1)),
 	)

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
 const (
@@ -111,19 +113,57 @@ func (c *config) baseURL() (string, error) {
 	}
 }
 
-// apiKeys returns the profile's API key pair, or an error saying where keys are looked for.
-func (c *config) apiKeys() (publicKey, privateKey string, err error) {
-	publicKey, privateKey = c.get("public_api_key"), c.get("private_api_key")
-	switch {
-	case publicKey != "" && privateKey != "":
-		return publicKey, privateKey, nil
-	case publicKey == "" && privateKey == "":
-		return "", "", fmt.Errorf("no Atlas credentials: set %s, and %s", c.where("public_api_key"), c.where("private_api_key"))
-	case publicKey == "":
-		return "", "", fmt.Errorf("private API key found but no public API key: set %s", c.where("public_api_key"))
-	default:
-		return "", "", fmt.Errorf("public API key found but no private API key: set %s", c.where("private_api_key"))
+// authOption chooses how to authenticate, as the official Atlas CLI does: auth_type "service_account" or
+// "api_keys" forces one; otherwise a complete service account (client_id and client_secret) wins over API keys.
+func (c *config) authOption() (atlas.Option, error) {
+	clientID, clientSecret := c.get("client_id"), c.get("client_secret")
+	publicKey, privateKey := c.get("public_api_key"), c.get("private_api_key")
+	serviceAccount := func() (atlas.Option, error) {
+		if err := c.pair("client_id", clientID, "client_secret", clientSecret); err != nil {
+			return nil, err
+		}
+		return atlas.WithServiceAccount(clientID, clientSecret), nil
 	}
+	apiKeys := func() (atlas.Option, error) {
+		if err := c.pair("public_api_key", publicKey, "private_api_key", privateKey); err != nil {
+			return nil, err
+		}
+		return atlas.WithDigestAuth(publicKey, privateKey), nil
+	}
+	switch authType := c.get("auth_type"); authType {
+	case "service_account":
+		return serviceAccount()
+	case "api_keys":
+		return apiKeys()
+	case "":
+	default:
+		return nil, fmt.Errorf("unknown auth_type %q (from %s): want service_account or api_keys", authType, c.where("auth_type"))
+	}
+	switch {
+	case clientID != "" && clientSecret != "":
+		return serviceAccount()
+	case publicKey != "" && privateKey != "":
+		return apiKeys()
+	case clientID != "" || clientSecret != "":
+		return serviceAccount() // names the missing half
+	case publicKey != "" || privateKey != "":
+		return apiKeys()
+	}
+	return nil, fmt.Errorf("no Atlas credentials: set %s and %s (service account), or %s and %s (API key)",
+		c.where("client_id"), c.where("client_secret"), c.where("public_api_key"), c.where("private_api_key"))
+}
+
+// pair checks that both halves of a credential are set.
+func (c *config) pair(firstKey, first, secondKey, second string) error {
+	switch {
+	case first == "" && second == "":
+		return fmt.Errorf("no %s and %s: set %s, and %s", firstKey, secondKey, c.where(firstKey), c.where(secondKey))
+	case first == "":
+		return fmt.Errorf("%s found but no %s: set %s", secondKey, firstKey, c.where(firstKey))
+	case second == "":
+		return fmt.Errorf("%s found but no %s: set %s", firstKey, secondKey, c.where(secondKey))
+	}
+	return nil
 }
 
 // UserConfigDir is os.UserConfigDir (where the Atlas CLI keeps atlascli/config.toml), empty when the platform has

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
 func writeConfig(t *testing.T, toml string) string {
@@ -88,15 +90,20 @@ func TestMissingConfigAndCredentialsMessages(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a missing config file is an empty configuration: %v", err)
 	}
-	_, _, err = cfg.apiKeys()
-	for _, want := range []string{"no Atlas credentials", "MONGODB_ATLAS_PUBLIC_API_KEY", "private_api_key", `profile "default"`, "config.toml"} {
+	_, err = cfg.authOption()
+	for _, want := range []string{"no Atlas credentials", "MONGODB_ATLAS_PUBLIC_API_KEY", "private_api_key", "MONGODB_ATLAS_CLIENT_ID", "client_secret", `profile "default"`, "config.toml"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("credentials error %v does not mention %q", err, want)
 		}
 	}
-	cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{"MONGODB_ATLAS_PUBLIC_API_KEY": "p"}))
-	if _, _, err := cfg.apiKeys(); err == nil || !strings.Contains(err.Error(), "no private API key") {
-		t.Errorf("half a key pair: %v", err)
+	for env, want := range map[string]string{
+		"MONGODB_ATLAS_PUBLIC_API_KEY": "public_api_key found but no private_api_key",
+		"MONGODB_ATLAS_CLIENT_SECRET":  "client_secret found but no client_id",
+	} {
+		cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{env: "x"}))
+		if _, err := cfg.authOption(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("half a pair via %s: %v", env, err)
+		}
 	}
 	cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{"MONGODB_ATLAS_SERVICE": "moon"}))
 	if _, err := cfg.baseURL(); err == nil || !strings.Contains(err.Error(), `unknown service "moon"`) {
@@ -176,5 +183,61 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	if err := writeFileAtomic(filepath.Join(path, "sub"), []byte("x")); err == nil {
 		t.Error("writing below a file succeeded")
+	}
+}
+
+func TestAuthChoice(t *testing.T) {
+	keys := map[string]string{"MONGODB_ATLAS_PUBLIC_API_KEY": "p", "MONGODB_ATLAS_PRIVATE_API_KEY": "k"}
+	sa := map[string]string{"MONGODB_ATLAS_CLIENT_ID": "id", "MONGODB_ATLAS_CLIENT_SECRET": "s"}
+	merge := func(ms ...map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string // "sa", "keys" or an error substring
+	}{
+		{"keys only", keys, "keys"},
+		{"service account only", sa, "sa"},
+		{"both: service account wins", merge(keys, sa), "sa"},
+		{"auth_type forces keys", merge(keys, sa, map[string]string{"MONGODB_ATLAS_AUTH_TYPE": "api_keys"}), "keys"},
+		{"auth_type forces service account", merge(keys, sa, map[string]string{"MONGODB_ATLAS_AUTH_TYPE": "service_account"}), "sa"},
+		{"forced service account missing", merge(keys, map[string]string{"MONGODB_ATLAS_AUTH_TYPE": "service_account"}), "no client_id and client_secret"},
+		{"unknown auth_type", merge(keys, map[string]string{"MONGODB_ATLAS_AUTH_TYPE": "magic"}), `unknown auth_type "magic"`},
+		{"half service account, full keys", merge(keys, map[string]string{"MONGODB_ATLAS_CLIENT_ID": "id"}), "keys"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(t.TempDir(), "", envOf(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt, err := cfg.authOption()
+			if tc.want != "sa" && tc.want != "keys" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("want error %q, got %v", tc.want, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Adding the other kind of credential must make NewClient refuse: that reveals which kind opt is.
+			other := atlas.WithDigestAuth("x", "y")
+			if tc.want == "keys" {
+				other = atlas.WithServiceAccount("x", "y")
+			}
+			if _, err := atlas.NewClient(opt); err != nil {
+				t.Fatalf("chosen option does not build a client: %v", err)
+			}
+			if _, err := atlas.NewClient(opt, other); err == nil {
+				t.Errorf("want %s credentials", tc.want)
+			}
+		})
 	}
 }
