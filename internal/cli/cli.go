@@ -296,7 +296,7 @@ func (s *settings) client(env Environment) (*atlas.Client, error) {
 	return atlas.NewClient(
 		atlas.WithBaseURL(baseURL),
 		auth,
-		atlas.WithHTTPClient(&http.Client{Transport: transport, Timeout: atlas.DefaultTimeout}),
+		atlas.WithHTTPClient(&http.Client{Transport: transport}), // no Timeout: the client applies DefaultTimeout per call
 		atlas.WithUserAgent(strings.Replace(atlas.DefaultUserAgent(), "atlas-linktoken/", "atlas-linktoken-cli/", 1)),
 	)
 }

@@ -517,6 +517,28 @@ func TestContextCancellationStopsTheCall(t *testing.T) {
 	}
 }
 
+func TestTimeoutAppliesWithoutContextDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, atlas.WithTimeout(50*time.Millisecond))
+	start := time.Now()
+	_, err := c.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, accessList())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want context.DeadlineExceeded, got %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 4*time.Second {
+		t.Errorf("call returned after %v: the timeout did not stop it", elapsed)
+	}
+	if _, err := atlas.NewClient(atlas.WithDigestAuth("p", "k"), atlas.WithTimeout(0)); err == nil {
+		t.Error("zero timeout accepted")
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -120,8 +120,61 @@ func (t *digestTransport) sign(req *http.Request) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	req.Header.Set("Authorization", cred.String())
+	req.Header.Set("Authorization", formatCredentials(cred))
 	return true, nil
+}
+
+// formatCredentials writes the Authorization value in the layout of icholy's Credentials.String (which servers
+// here and the emulator parse), with one allocation instead of about twenty: it runs on every request.
+func formatCredentials(c *digest.Credentials) string {
+	var b strings.Builder
+	b.Grow(160 + len(c.Username) + len(c.Realm) + len(c.Nonce) + len(c.URI) + len(c.Response) + len(c.Opaque) + len(c.Cnonce))
+	b.WriteString("Digest ")
+	quoted := func(key, value string, first bool) {
+		if !first {
+			b.WriteString(", ")
+		}
+		b.WriteString(key)
+		b.WriteString(`="`)
+		for i := 0; i < len(value); i++ {
+			if value[i] == '"' || value[i] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(value[i])
+		}
+		b.WriteByte('"')
+	}
+	bare := func(key, value string) {
+		b.WriteString(", ")
+		b.WriteString(key)
+		b.WriteByte('=')
+		b.WriteString(value)
+	}
+	quoted("username", c.Username, true)
+	quoted("realm", c.Realm, false)
+	quoted("nonce", c.Nonce, false)
+	quoted("uri", c.URI, false)
+	if c.Algorithm != "" {
+		bare("algorithm", c.Algorithm)
+	}
+	quoted("response", c.Response, false)
+	if c.Opaque != "" {
+		quoted("opaque", c.Opaque, false)
+	}
+	if c.QOP != "" {
+		bare("qop", c.QOP)
+		var nc [8]byte
+		const hexDigits = "0123456789abcdef"
+		for i, n := 7, c.Nc; i >= 0; i, n = i-1, n>>4 {
+			nc[i] = hexDigits[n&0xf]
+		}
+		bare("nc", string(nc[:]))
+		quoted("cnonce", c.Cnonce, false)
+	}
+	if c.Userhash {
+		bare("userhash", "true")
+	}
+	return b.String()
 }
 
 // store caches chal (nil forgets) and restarts the nonce count.

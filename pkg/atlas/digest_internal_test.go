@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/icholy/digest"
 )
 
 // authRecorder is a server that remembers the Authorization headers it received.
@@ -133,6 +135,27 @@ func TestParseRetryAfter(t *testing.T) {
 	} {
 		if got := parseRetryAfter(value, now); got != want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", value, got, want)
+		}
+	}
+}
+
+// formatCredentials must say exactly what icholy's Credentials.String says, as a parser reads it.
+func TestFormatCredentialsParsesLikeIcholys(t *testing.T) {
+	for _, c := range []*digest.Credentials{
+		{Username: "pub", Realm: "MMS Public API", Nonce: "abc", URI: "/api/x?pretty=true", Response: "0123", Algorithm: "MD5", QOP: "auth", Nc: 1, Cnonce: "ff00"},
+		{Username: `we"ird\name`, Realm: "r", Nonce: "n", URI: "/", Response: "r", Algorithm: "SHA-256", QOP: "auth", Nc: 0x1a2b3c4d, Cnonce: "c", Opaque: "op", Userhash: true},
+		{Username: "u", Realm: "r", Nonce: "n", URI: "/", Response: "r"}, // RFC 2069: no qop
+	} {
+		ours, err := digest.ParseCredentials(formatCredentials(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := digest.ParseCredentials(c.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *ours != *theirs {
+			t.Errorf("formatCredentials parses to %+v, icholy's to %+v", *ours, *theirs)
 		}
 	}
 }

@@ -163,6 +163,22 @@ func readCapped(r io.Reader) (body []byte, truncated bool, err error) {
 		return nil, false, nil
 	}
 	body, err = io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+	return capBody(body, err)
+}
+
+// readBody is readCapped for a response, sized by its Content-Length when the server gave one.
+func readBody(resp *http.Response) ([]byte, bool, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxBodyBytes {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, false, err
+		}
+		return body, false, nil
+	}
+	return readCapped(resp.Body)
+}
+
+func capBody(body []byte, err error) ([]byte, bool, error) {
 	if len(body) > maxBodyBytes {
 		return body[:maxBodyBytes], true, err
 	}

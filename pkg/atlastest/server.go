@@ -199,6 +199,18 @@ func WithRequestHook(fn func(Request)) Option {
 	}
 }
 
+// WithLatency makes the emulator wait d before answering each request: a stand-in for a real network when
+// comparing clients that make different numbers of round trips.
+func WithLatency(d time.Duration) Option {
+	return func(s *Server) error {
+		if d < 0 {
+			return fmt.Errorf("atlastest: latency %v is negative", d)
+		}
+		s.latency = d
+		return nil
+	}
+}
+
 // Server is a running emulator. Its methods are safe for concurrent use.
 type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT, to pass to atlas.WithBaseURL.
@@ -218,12 +230,14 @@ type Server struct {
 	nonces          *nonceStore
 	tokens          *tokenStore
 	hook            func(Request)
+	latency         time.Duration
 
-	requests     atomic.Int64
-	authFailures atomic.Int64
-	mu           sync.Mutex // guards recorded and linked
-	recorded     []Request
-	linked       map[string]bool
+	requests      atomic.Int64
+	authFailures  atomic.Int64
+	bytesReceived atomic.Int64
+	mu            sync.Mutex // guards recorded and linked
+	recorded      []Request
+	linked        map[string]bool
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -302,6 +316,9 @@ func (s *Server) Close() {
 // RequestCount is how many requests the server has answered, authenticated or not.
 func (s *Server) RequestCount() int { return int(s.requests.Load()) }
 
+// BytesReceived is the total size of the request bodies the server has read.
+func (s *Server) BytesReceived() int64 { return s.bytesReceived.Load() }
+
 // AuthFailures is how many requests were answered 401.
 func (s *Server) AuthFailures() int { return int(s.authFailures.Load()) }
 
@@ -325,7 +342,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
 	}}
 	defer s.record(rec)
+	if s.latency > 0 {
+		time.Sleep(s.latency)
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	s.bytesReceived.Add(int64(len(body)))
 	rec.req.Body = body
 	if err != nil {
 		s.writeError(rec, r, http.StatusBadRequest, "VALIDATION_ERROR", "reading request body: "+err.Error())

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/icholy/digest"
 
@@ -397,5 +398,20 @@ func TestDeleteLinkTokens(t *testing.T) {
 	resp, _ = do(t, srv, call{method: http.MethodDelete, path: v2Path})
 	if resp.StatusCode != 404 {
 		t.Errorf("second delete: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestLatencyAndBytesReceived(t *testing.T) {
+	srv := start(t, atlastest.WithLatency(30*time.Millisecond))
+	begin := time.Now()
+	do(t, srv, call{path: v2Path, contentType: mediaType, body: `{"accessListIps":[]}`})
+	if elapsed := time.Since(begin); elapsed < 60*time.Millisecond {
+		t.Errorf("two requests took %v, want at least 2×30ms of emulated latency", elapsed)
+	}
+	if got := srv.BytesReceived(); got != 2*int64(len(`{"accessListIps":[]}`)) {
+		t.Errorf("BytesReceived %d: the body was sent twice (challenge, then signed)", got)
+	}
+	if _, err := atlastest.NewServer(atlastest.WithLatency(-time.Second)); err == nil {
+		t.Error("negative latency accepted")
 	}
 }
