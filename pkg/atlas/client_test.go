@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -519,6 +520,7 @@ func TestContextCancellationStopsTheCall(t *testing.T) {
 
 func TestTimeoutAppliesWithoutContextDeadline(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so the server notices when the client hangs up
 		select {
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):
