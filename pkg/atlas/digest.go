@@ -2,6 +2,10 @@ package atlas
 
 import (
 	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
 	"io"
 	"net"
 	"net/http"
@@ -30,6 +34,7 @@ type digestTransport struct {
 
 	mu   sync.Mutex
 	chal *digest.Challenge // last challenge from origin; immutable once stored
+	a1   string            // H(username:realm:password) for chal, computed once; "" lets icholy compute it
 	nc   int               // requests signed with chal so far
 }
 
@@ -100,7 +105,7 @@ func (t *digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // sign sets Authorization from the cached challenge, if any, and reports whether it did.
 func (t *digestTransport) sign(req *http.Request) (bool, error) {
 	t.mu.Lock()
-	chal := t.chal
+	chal, a1 := t.chal, t.a1
 	if chal != nil {
 		t.nc++
 	}
@@ -116,6 +121,7 @@ func (t *digestTransport) sign(req *http.Request) (bool, error) {
 		Count:    count,
 		Username: t.username,
 		Password: t.password,
+		A1:       a1,
 	})
 	if err != nil {
 		return false, err
@@ -179,9 +185,29 @@ func formatCredentials(c *digest.Credentials) string {
 
 // store caches chal (nil forgets) and restarts the nonce count.
 func (t *digestTransport) store(chal *digest.Challenge) {
+	var a1 string
+	if chal != nil {
+		a1 = ha1(chal.Algorithm, t.username, chal.Realm, t.password)
+	}
 	t.mu.Lock()
-	t.chal, t.nc = chal, 0
+	t.chal, t.a1, t.nc = chal, a1, 0
 	t.mu.Unlock()
+}
+
+// ha1 is RFC 7616's A1 hash for the algorithms Atlas uses (MD5, SHA-256); for any other it returns "" and icholy
+// computes A1 itself on each request.
+func ha1(algorithm, username, realm, password string) string {
+	var h hash.Hash
+	switch strings.ToUpper(algorithm) {
+	case "", "MD5":
+		h = md5.New()
+	case "SHA-256":
+		h = sha256.New()
+	default:
+		return ""
+	}
+	h.Write([]byte(username + ":" + realm + ":" + password))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
@@ -209,9 +235,15 @@ func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }, nil
 }
 
-// cloneWithBody copies req, never changing the caller's request, with a fresh body from getBody.
+// cloneWithBody copies req with a fresh body from getBody, so that setting Authorization never changes the
+// caller's request. The header map is copied shallowly: transports here only replace whole entries.
 func cloneWithBody(req *http.Request, getBody func() (io.ReadCloser, error)) (*http.Request, error) {
-	clone := req.Clone(req.Context())
+	clone := new(http.Request)
+	*clone = *req
+	clone.Header = make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		clone.Header[k] = v
+	}
 	clone.GetBody = getBody
 	if getBody == nil {
 		clone.Body = nil

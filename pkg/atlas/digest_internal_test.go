@@ -159,3 +159,26 @@ func TestFormatCredentialsParsesLikeIcholys(t *testing.T) {
 		}
 	}
 }
+
+// The precomputed A1 must give the response icholy computes without it.
+func TestPrecomputedA1MatchesIcholy(t *testing.T) {
+	for _, alg := range []string{"", "MD5", "md5", "SHA-256"} {
+		chal := &digest.Challenge{Realm: "MMS Public API", Nonce: "n0nce", Algorithm: alg, QOP: []string{"auth"}}
+		opts := digest.Options{Method: "POST", URI: "/x", Count: 3, Cnonce: "c", Username: "pub", Password: "priv"}
+		plain, err := digest.Digest(chal, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.A1 = ha1(alg, "pub", chal.Realm, "priv")
+		fast, err := digest.Digest(chal, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts.A1 == "" || plain.Response != fast.Response {
+			t.Errorf("%q: response %s with precomputed A1, %s without", alg, fast.Response, plain.Response)
+		}
+	}
+	if ha1("SHA-512-256", "u", "r", "p") != "" {
+		t.Error("ha1 must leave algorithms it does not know to icholy")
+	}
+}
