@@ -2,15 +2,28 @@
 GO ?= go
 OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: demo test fmt-check vet generate check-generated update-spec
+.PHONY: demo test fmt-check vet generate check-generated update-spec bench bench-smoke
 
 ## demo: start the local Atlas emulator and create a link-token with the CLI against it (no Atlas account needed)
 demo:
 	@bash scripts/demo.sh
 
-## test: formatting, vet, generated code up to date, then every test with the race detector
+## test: formatting, vet, generated code up to date, every test with the race detector, each benchmark once
 test: fmt-check vet check-generated
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory bench-smoke
+
+## bench-smoke: the benchmark module's tests, and every benchmark run once so the harness cannot rot
+bench-smoke:
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -bench . -benchtime=1x ./...
+
+## bench: the benchmarks, 5 runs each, as one table with the targets; then the CLI against curl --digest
+BENCH_COUNT ?= 5
+bench:
+	@out=$$(mktemp) && trap 'rm -f "$$out"' EXIT && \
+	(cd bench && $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) ./...) > "$$out" && \
+	(cd bench && $(GO) run ./benchtable) < "$$out"
+	@bash bench/cli_vs_curl.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
