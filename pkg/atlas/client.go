@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime"
 	"runtime/debug"
@@ -54,6 +55,7 @@ type Client struct {
 	baseURL   string
 	userAgent string
 	timeout   time.Duration // applied when a call's context has no deadline; 0: none
+	retry     RetryPolicy
 	generated *gen.ClientWithResponses
 }
 
@@ -69,6 +71,8 @@ type settings struct {
 	clientID     string
 	clientSecret string
 	timeout      time.Duration
+	retry        RetryPolicy
+	insecureHTTP bool
 }
 
 // WithBaseURL points the client at another Atlas-compatible host, such as an emulator from pkg/atlastest or
@@ -117,6 +121,15 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
+// WithInsecureHTTP allows a plain http:// base URL on a host that is not loopback. Without it such a base URL is
+// refused: API keys' digest answers and bearer tokens would cross the network unencrypted.
+func WithInsecureHTTP() Option {
+	return func(s *settings) error {
+		s.insecureHTTP = true
+		return nil
+	}
+}
+
 // WithTimeout bounds each call (all its round trips and reading the answer) whose context has no deadline;
 // DefaultTimeout unless set, and ignored when WithHTTPClient's client has a Timeout of its own.
 func WithTimeout(d time.Duration) Option {
@@ -146,7 +159,7 @@ func WithUserAgent(userAgent string) Option {
 // NewClient returns a Client for DefaultBaseURL unless WithBaseURL says otherwise. Credentials are required:
 // WithDigestAuth.
 func NewClient(opts ...Option) (*Client, error) {
-	s := settings{userAgent: DefaultUserAgent(), timeout: DefaultTimeout}
+	s := settings{userAgent: DefaultUserAgent(), timeout: DefaultTimeout, retry: DefaultRetryPolicy}
 	if err := WithBaseURL(DefaultBaseURL)(&s); err != nil {
 		return nil, err
 	}
@@ -160,6 +173,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	// The default client has no Timeout: send applies DefaultTimeout through the context, which costs a
 	// fraction of net/http's per-request timeout machinery.
+	if s.baseURL.Scheme == "http" && !s.insecureHTTP && !isLoopback(s.baseURL.Hostname()) {
+		return nil, fmt.Errorf("atlas: base URL %s is plain http on a host that is not loopback: credentials would cross the network unencrypted; use https, or WithInsecureHTTP to accept that", s.baseURL.Redacted())
+	}
 	httpClient := &http.Client{}
 	if s.httpClient != nil {
 		copied := *s.httpClient
@@ -169,11 +185,12 @@ func NewClient(opts ...Option) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c := &Client{baseURL: strings.TrimSuffix(s.baseURL.String(), "/"), userAgent: s.userAgent, timeout: s.timeout}
+	origin := originOf(s.baseURL)
+	httpClient.CheckRedirect = sameOriginRedirects(origin, httpClient.CheckRedirect)
+	c := &Client{baseURL: strings.TrimSuffix(s.baseURL.String(), "/"), userAgent: s.userAgent, timeout: s.timeout, retry: s.retry}
 	if httpClient.Timeout > 0 {
 		c.timeout = 0 // the caller's Timeout rules
 	}
-	origin := originOf(s.baseURL)
 	switch {
 	case s.publicKey != "" && s.clientID != "":
 		return nil, errors.New("atlas: WithDigestAuth and WithServiceAccount both given: choose one way to authenticate")
@@ -251,7 +268,7 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
 	}
 	if token.LinkToken == "" {
-		return nil, fmt.Errorf("atlas: createLinkToken: %d response holds no linkToken", resp.StatusCode)
+		return nil, fmt.Errorf("atlas: createLinkToken: %w: %d response holds no linkToken", ErrUnexpectedResponse, resp.StatusCode)
 	}
 	return &token, nil
 }
@@ -320,13 +337,27 @@ func (c *Client) DeleteLinkTokenRaw(ctx context.Context, orgID string, params *D
 func isTrue(b *bool) bool { return b != nil && *b }
 
 // send is the one path every call takes: make the request, turn a non-2xx answer (or an enveloped one) into an
-// *APIError, read at most 1 MiB of the answer.
+// *APIError, read at most 1 MiB of the answer, and retry as the RetryPolicy allows.
 func (c *Client) send(ctx context.Context, operation string, enveloped bool, do func(context.Context) (*http.Response, error)) (*Response, error) {
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline && c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel() // after the body is read below
 	}
+	for attempt := 1; ; attempt++ {
+		resp, err := c.attempt(ctx, operation, enveloped, do)
+		delay, retry := c.retry.retryDelay(err, attempt)
+		if err == nil || !retry {
+			return resp, err
+		}
+		if waitErr := wait(ctx, delay); waitErr != nil {
+			return nil, fmt.Errorf("%w (not retried: %w)", err, waitErr)
+		}
+	}
+}
+
+// attempt sends once and reads the answer.
+func (c *Client) attempt(ctx context.Context, operation string, enveloped bool, do func(context.Context) (*http.Response, error)) (*Response, error) {
 	resp, err := do(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("atlas: %s: %w", operation, err)
@@ -340,7 +371,7 @@ func (c *Client) send(ctx context.Context, operation string, enveloped bool, do 
 		return nil, fmt.Errorf("atlas: %s: reading %d response body: %w", operation, resp.StatusCode, err)
 	}
 	if truncated {
-		return nil, fmt.Errorf("atlas: %s: %d response body exceeds %d bytes", operation, resp.StatusCode, maxBodyBytes)
+		return nil, fmt.Errorf("atlas: %s: %w: %d response body exceeds %d bytes", operation, ErrUnexpectedResponse, resp.StatusCode, maxBodyBytes)
 	}
 	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
 	if enveloped {
@@ -351,13 +382,17 @@ func (c *Client) send(ctx context.Context, operation string, enveloped bool, do 
 	return out, nil
 }
 
+// ErrUnexpectedResponse marks a 2xx answer the client cannot use: not JSON, malformed, empty, too large or missing
+// required fields. The server may have acted on the request (a link-token may exist), so it is never retried.
+var ErrUnexpectedResponse = errors.New("unexpected response")
+
 // decodeSuccess decodes a 2xx JSON body into v.
 func decodeSuccess(resp *Response, v any) error {
 	if ct := resp.Header.Get("Content-Type"); !isJSON(ct) {
-		return fmt.Errorf("%d response has Content-Type %q, want JSON", resp.StatusCode, ct)
+		return fmt.Errorf("%w: %d response has Content-Type %q, want JSON", ErrUnexpectedResponse, resp.StatusCode, ct)
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return fmt.Errorf("decoding %d response body: %w", resp.StatusCode, err)
+		return fmt.Errorf("%w: decoding %d response body: %w", ErrUnexpectedResponse, resp.StatusCode, err)
 	}
 	return nil
 }
@@ -381,3 +416,30 @@ func DefaultUserAgent() string {
 // SupportedVersions lists the Atlas resource versions this client can speak, oldest first; APIVersion is the one it
 // sends.
 func SupportedVersions() []string { return []string{APIVersion} }
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// sameOriginRedirects follows redirects within origin only (then asks next, the caller's policy, if any): a redirect
+// elsewhere is returned as it came, so that the caller sees an *APIError with its Location rather than an answer
+// from a host the client never authenticated to.
+func sameOriginRedirects(origin string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if originOf(req.URL) != origin {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}

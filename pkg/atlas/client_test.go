@@ -43,6 +43,9 @@ func newClient(t testing.TB, baseURL string, opts ...atlas.Option) *atlas.Client
 	return c
 }
 
+// noRetry makes one attempt per call, for tests about a single answer.
+var noRetry = atlas.WithRetry(atlas.RetryPolicy{MaxAttempts: 1})
+
 func accessList(ips ...string) atlas.TargetOrgRequest {
 	return atlas.TargetOrgRequest{AccessListIps: &ips}
 }
@@ -310,7 +313,7 @@ func TestServerErrorBodiesArePreserved(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, count := scripted(t, tc.status, tc.header, tc.body)
-			c := newClient(t, srv.URL)
+			c := newClient(t, srv.URL, noRetry)
 			_, err := c.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, accessList())
 			var apiErr *atlas.APIError
 			if !errors.As(err, &apiErr) {
@@ -340,7 +343,7 @@ func TestServerErrorBodiesArePreserved(t *testing.T) {
 func TestErrorBodyReadIsCapped(t *testing.T) {
 	huge := strings.Repeat("x", 3<<20)
 	srv, _ := scripted(t, 503, http.Header{"Content-Type": {"text/plain"}}, huge)
-	c := newClient(t, srv.URL)
+	c := newClient(t, srv.URL, noRetry)
 	_, err := c.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, accessList())
 	var apiErr *atlas.APIError
 	if !errors.As(err, &apiErr) || len(apiErr.Body) != 1<<20 || !apiErr.BodyTruncated {

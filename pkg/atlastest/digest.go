@@ -1,9 +1,11 @@
 package atlastest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,9 +115,9 @@ func (s *Server) challenges(stale bool) []string {
 	return out
 }
 
-// authenticate checks a digest Authorization header (RFC 7616, qop=auth, MD5 or SHA-256) against the configured
-// API keys. The key is returned only with AuthOK.
-func (s *Server) authenticate(r *http.Request) (*principal, AuthOutcome) {
+// authenticate checks a digest Authorization header (RFC 7616, qop=auth or auth-int, MD5 or SHA-256) against the
+// configured API keys, or a bearer token against issued ones. The principal is returned only with AuthOK.
+func (s *Server) authenticate(r *http.Request, body []byte) (*principal, AuthOutcome) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, AuthMissing
@@ -130,7 +132,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, AuthOutcome) {
 		return nil, AuthMalformed
 	}
 	cred, err := digest.ParseCredentials(header)
-	if err != nil || cred.QOP != "auth" || cred.Userhash || cred.Nc <= 0 || cred.Cnonce == "" ||
+	if err != nil || (cred.QOP != "auth" && cred.QOP != "auth-int") || cred.Userhash || cred.Nc <= 0 || cred.Cnonce == "" ||
 		cred.Realm != Realm || cred.URI != r.URL.RequestURI() || !s.offers(cred.Algorithm) {
 		return nil, AuthMalformed
 	}
@@ -139,10 +141,11 @@ func (s *Server) authenticate(r *http.Request) (*principal, AuthOutcome) {
 		return nil, AuthBadKey
 	}
 	want, err := digest.Digest(&digest.Challenge{
-		Realm: Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, QOP: []string{"auth"},
+		Realm: Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, QOP: []string{cred.QOP},
 	}, digest.Options{
 		Method: r.Method, URI: cred.URI, Count: cred.Nc, Cnonce: cred.Cnonce,
 		Username: key.name, Password: key.secret,
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }, // auth-int
 	})
 	if err != nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(strings.ToLower(cred.Response))) != 1 {
 		return nil, AuthBadKey

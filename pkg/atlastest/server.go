@@ -3,7 +3,7 @@
 //
 // It serves POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (createLinkToken), DELETE on the same path
 // (deleteLinkTokens) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens, protects them with HTTP Digest (RFC 7616: realm
-// "MMS Public API", qop=auth, MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
+// "MMS Public API", qop=auth (auth-int accepted too), MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
 // rejected) and validates every v2 request against the embedded OpenAPI document with kin-openapi.
 //
 // Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure:
@@ -235,9 +235,10 @@ type Server struct {
 	requests      atomic.Int64
 	authFailures  atomic.Int64
 	bytesReceived atomic.Int64
-	mu            sync.Mutex // guards recorded and linked
+	mu            sync.Mutex // guards recorded, linked and faults
 	recorded      []Request
 	linked        map[string]bool
+	faults        []Fault
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -313,7 +314,8 @@ func (s *Server) Close() {
 	}
 }
 
-// RequestCount is how many requests the server has answered, authenticated or not.
+// RequestCount is how many requests have reached the server, authenticated or not (counted on arrival, so a
+// request whose client gave up counts too).
 func (s *Server) RequestCount() int { return int(s.requests.Load()) }
 
 // BytesReceived is the total size of the request bodies the server has read.
@@ -338,6 +340,7 @@ func (s *Server) Requests() []Request {
 
 // ServeHTTP answers one request; see the package doc for the order of checks.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	rec := &recorder{ResponseWriter: w, req: Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
 	}}
@@ -354,6 +357,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(body) > maxRequestBody {
 		s.writeError(rec, r, http.StatusRequestEntityTooLarge, "VALIDATION_ERROR", "request body exceeds 1 MiB")
+		return
+	}
+	if f, ok := s.nextFault(); ok && s.applyFault(rec, r, f) {
 		return
 	}
 	if r.URL.Path == TokenPath {
@@ -444,7 +450,7 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 
 // authorize authenticates r, answering 401 with a fresh challenge when it fails.
 func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
-	key, outcome := s.authenticate(r)
+	key, outcome := s.authenticate(r, rec.req.Body)
 	rec.req.Auth = outcome
 	if outcome == AuthOK {
 		return key, true
@@ -681,7 +687,6 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (s *Server) record(rec *recorder) {
-	s.requests.Add(1)
 	s.mu.Lock()
 	if len(s.recorded) == maxRecorded {
 		s.recorded = slices.Delete(s.recorded, 0, 1)
