@@ -8,9 +8,10 @@ OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codege
 demo:
 	@bash scripts/demo.sh
 
-## test: formatting, vet, generated code up to date, every test with the race detector, each benchmark once
+## test: formatting, vet, generated code up to date, every test with the race detector (its whole output scanned
+## for secrets), each benchmark once
 test: fmt-check vet check-generated
-	$(GO) test -race -count=1 ./...
+	@bash scripts/test.sh
 	@$(MAKE) --no-print-directory bench-smoke
 
 ## bench-smoke: the benchmark module's tests, and every benchmark run once so the harness cannot rot

@@ -106,6 +106,14 @@ func atlas(t *testing.T, r run) result {
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	// What the CLI printed goes into the test log, which `make test` scans for secrets: stderr always (errors,
+	// warnings, --debug dumps), stdout when the command failed (the error JSON). A successful stdout is the
+	// link-token itself, the product's output.
+	if code != 0 {
+		t.Logf("atlas %s (exit %d)\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	} else {
+		t.Logf("atlas %s (exit 0)\nstderr: %s", strings.Join(args, " "), stderr.String())
+	}
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -636,5 +644,23 @@ func TestServiceAccounts(t *testing.T) {
 		if secret == "" || strings.Contains(debug.stderr, secret) {
 			t.Errorf("debug output leaks a secret (%d chars)", len(secret))
 		}
+	}
+}
+
+func TestReadableConfigWarns(t *testing.T) {
+	t.Parallel()
+	srv := emulator(t)
+	home := t.TempDir()
+	config := fmt.Sprintf("[default]\n  public_api_key = %q\n  private_api_key = %q\n  ops_manager_url = %q\n", pub, priv, srv.URL)
+	res := atlas(t, run{args: command + " --orgId " + orgA + " --file " + bodyFile(t, body), config: config, home: home})
+	if res.code != 0 || strings.Contains(res.stderr, "Warning") {
+		t.Fatalf("mode 0600: exit %d stderr %q", res.code, res.stderr)
+	}
+	if err := os.Chmod(filepath.Join(home, "config", "atlascli", "config.toml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = atlas(t, run{args: command + " --orgId " + orgA + " --file " + bodyFile(t, body), home: home})
+	if res.code != 0 || !strings.HasPrefix(res.stderr, "Warning: ") || !strings.Contains(res.stderr, "chmod 600") {
+		t.Errorf("mode 0644: exit %d stderr %q", res.code, res.stderr)
 	}
 }

@@ -241,6 +241,9 @@ func resolve(cmd *cobra.Command, env Environment, f *commonFlags) (*settings, er
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range cfg.warnings {
+		fmt.Fprintln(env.Stderr, "Warning:", w)
+	}
 
 	orgID := f.orgID
 	if !cmd.Flags().Changed("orgId") {

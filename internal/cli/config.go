@@ -28,6 +28,7 @@ type config struct {
 	profileName string            // the profile in use
 	profile     map[string]string // its keys; empty when the file or profile is absent
 	getenv      func(string) string
+	warnings    []string // problems worth telling the user that do not stop the command
 }
 
 // loadConfig reads profile name (from -P, else MONGODB_ATLAS_PROFILE, else "default") from
@@ -52,6 +53,11 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
 			return nil, fmt.Errorf("reading Atlas CLI config %s: %w", c.path, err)
+		default:
+			if info, err := os.Stat(c.path); err == nil && info.Mode().Perm()&0o077 != 0 {
+				c.warnings = append(c.warnings, fmt.Sprintf("%s holds credentials but is readable by group or others (mode %04o): run chmod 600 %s",
+					c.path, info.Mode().Perm(), c.path))
+			}
 		}
 	}
 	table, ok := profiles[c.profileName]

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -239,5 +240,23 @@ func TestAuthChoice(t *testing.T) {
 				t.Errorf("want %s credentials", tc.want)
 			}
 		})
+	}
+}
+
+func TestGroupReadableConfigDrawsAWarning(t *testing.T) {
+	dir := writeConfig(t, "[default]\n  org_id = \"aaaaaaaaaaaaaaaaaaaaaaaa\"\n")
+	path := filepath.Join(dir, "atlascli", "config.toml")
+	cfg, err := loadConfig(dir, "", envOf(nil))
+	if err != nil || len(cfg.warnings) != 0 {
+		t.Fatalf("mode 0600: warnings %v, err %v", cfg.warnings, err)
+	}
+	for _, mode := range []os.FileMode{0o640, 0o604} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig(dir, "", envOf(nil))
+		if err != nil || len(cfg.warnings) != 1 || !strings.Contains(cfg.warnings[0], "chmod 600") || !strings.Contains(cfg.warnings[0], fmt.Sprintf("%04o", mode)) {
+			t.Errorf("mode %04o: warnings %v, err %v", mode, cfg.warnings, err)
+		}
 	}
 }

@@ -61,13 +61,18 @@ type issuedToken struct {
 	expires   time.Time
 }
 
+// jwtHeader is {"alg":"none","typ":"JWT"}: Atlas issues JWTs; the emulator's tokens are shaped like them but opaque.
+const jwtHeader = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"
+
 func (t *tokenStore) issue(p *principal) (string, time.Duration) {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	token := base64.RawURLEncoding.EncodeToString(b[:])
+	var id, sig [24]byte
+	_, _ = rand.Read(id[:])
+	_, _ = rand.Read(sig[:])
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
+	claims := fmt.Sprintf(`{"sub":%q,"exp":%d,"jti":%q}`, p.name, now.Add(t.lifetime).Unix(), base64.RawURLEncoding.EncodeToString(id[:]))
+	token := jwtHeader + "." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + "." + base64.RawURLEncoding.EncodeToString(sig[:])
 	if len(t.tokens) >= maxNonces {
 		for k, v := range t.tokens {
 			if now.After(v.expires) {
