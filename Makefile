@@ -2,7 +2,7 @@
 GO ?= go
 OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: demo test fmt-check vet generate check-generated update-spec bench bench-smoke
+.PHONY: demo test fmt-check vet generate check-generated update-spec bench bench-smoke fuzz
 
 ## demo: start the local Atlas emulator and create a link-token with the CLI against it (no Atlas account needed)
 demo:
@@ -51,3 +51,13 @@ update-spec:
 	@test -n "$(UPSTREAM)" || { echo "usage: make update-spec UPSTREAM=path/to/v2.yaml"; exit 2; }
 	$(GO) run ./api/cmd/trimspec -upstream "$(UPSTREAM)"
 	$(GO) generate ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (the seed corpora also run in make test)
+FUZZTIME ?= 30s
+FUZZ_TARGETS = ./pkg/atlastest:FuzzAuthorizationHeader ./pkg/atlas:FuzzCheckResponse ./pkg/atlas:FuzzParseTargetOrgRequest \
+	./internal/cli:FuzzOutputTemplate ./internal/cli:FuzzRequestBody ./api/internal/trim:FuzzTrim
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) "$$pkg" 2>&1 | grep -E 'elapsed: [0-9]+s, execs|^(ok|FAIL|---)|panic|Failing input' | tail -4 || exit 1; \
+	done
