@@ -12,12 +12,21 @@
 //
 // # Authentication
 //
+// Choose one: an API key (WithDigestAuth) or a service account (WithServiceAccount). Either way credentials are
+// answered only for the scheme, host and port of the base URL, and a plain http:// base URL on a host that is not
+// loopback is refused unless WithInsecureHTTP says otherwise.
+//
 // Atlas programmatic API keys use HTTP Digest (RFC 7616): WithDigestAuth(publicKey, privateKey). The client caches
 // the server's challenge, so the first call costs two round trips (challenge, then signed request) and later calls
 // one. Credentials are answered only for the scheme, host and port of the base URL: a redirect elsewhere is followed
 // without them. Wrong keys end after a single signed attempt with a 401 *APIError carrying the server's body; an
 // expired nonce (stale=true) is re-answered once, transparently. A 401 that offers no Digest challenge the client
 // can answer is returned as an *APIError as it came.
+//
+// Service accounts use OAuth2 client credentials: WithServiceAccount(clientID, clientSecret) fetches a bearer token
+// from {base URL}/api/oauth/token (golang.org/x/oauth2), shares it between goroutines and replaces it shortly before
+// it expires. A 401 with error="invalid_token" (a revoked token) drops it and retries once with a new one. A
+// rejected client secret is an *APIError that says so, with the token endpoint's body.
 //
 // # Errors
 //
@@ -34,6 +43,14 @@
 //	}
 //	if atlas.IsErrorCode(err, "ORG_NOT_FOUND") { ... }
 //
-// Network failures and cancelled contexts are returned wrapped, as net/http reports them (errors.Is works with
-// context.Canceled and context.DeadlineExceeded).
+// A 2xx answer the client cannot use (not JSON, malformed, empty, over 1 MiB, no link-token) is an error wrapping
+// ErrUnexpectedResponse. Network failures and cancelled contexts are returned wrapped, as net/http reports them
+// (errors.Is works with context.Canceled, context.DeadlineExceeded and syscall.ECONNREFUSED).
+//
+// # Retries
+//
+// createLinkToken is not idempotent, so a call is sent again only when the server cannot have acted on it: 429 and
+// 503 answers (DefaultRetryPolicy: 3 attempts, jittered exponential backoff, Retry-After honoured up to 30 s), and
+// refused connections when RetryPolicy.RetryConnectionRefused is set. WithRetry changes the policy; the context
+// bounds every wait. Each call also gets DefaultTimeout (WithTimeout) when its context has no deadline.
 package atlas
