@@ -18,8 +18,8 @@
 //
 // Atlas programmatic API keys use HTTP Digest (RFC 7616): WithDigestAuth(publicKey, privateKey). The client caches
 // the server's challenge, so the first call costs two round trips (challenge, then signed request) and later calls
-// one. Credentials are answered only for the scheme, host and port of the base URL: a redirect elsewhere is followed
-// without them. Wrong keys end after a single signed attempt with a 401 *APIError carrying the server's body; an
+// one. A redirect to another scheme, host or port is not followed (it comes back as an *APIError with its
+// Location), and the transport never answers a challenge from anywhere but the base URL's origin. Wrong keys end after a single signed attempt with a 401 *APIError carrying the server's body; an
 // expired nonce (stale=true) is re-answered once, transparently. A 401 that offers no Digest challenge the client
 // can answer is returned as an *APIError as it came.
 //
