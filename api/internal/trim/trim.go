@@ -95,6 +95,10 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, errors.New("upstream is not an OpenAPI document: no top-level mapping")
 	}
+	if hasAlias(&doc) {
+		// Aliases could point into parts the trim drops; OpenAPI documents, Atlas' included, do not use them.
+		return nil, errors.New("upstream uses YAML anchors and aliases, which trimspec does not follow")
+	}
 	root := doc.Content[0]
 	if v := get(root, "openapi"); v == nil || !strings.HasPrefix(v.Value, "3.") {
 		return nil, errors.New("upstream is not an OpenAPI 3 document: no openapi: 3.x")
@@ -408,6 +412,18 @@ func trimmedInfo(info *yaml.Node, description, sha string) *yaml.Node {
 		out.Content = append(out.Content, p[0], p[1])
 	}
 	return out
+}
+
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func pairs(m *yaml.Node) [][2]*yaml.Node {

@@ -229,6 +229,7 @@ func TestErrors(t *testing.T) {
 		{"dangling ref", strings.Replace(small, "$ref: '#/components/schemas/Error'", "$ref: '#/components/schemas/Missing'", 1), []Operation{{Name: "getNode"}}, "dangling $ref #/components/schemas/Missing"},
 		{"external ref", strings.Replace(small, "$ref: '#/components/schemas/Error'", "$ref: 'other.yaml#/x'", 1), []Operation{{Name: "getNode"}}, `unsupported $ref "other.yaml#/x"`},
 		{"no operations", small, nil, "no operations"},
+		{"anchors and aliases", strings.Replace(small, "    title: Small", "    title: &t Small\n    x-copy: *t", 1), []Operation{{Name: "getNode"}}, "anchors and aliases"},
 		{"invalid result", strings.Replace(small, "type: object\n        Node:", "type: objekt\n        Node:", 1), []Operation{{Name: "getNode"}}, "trimmed document is invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
