@@ -121,6 +121,12 @@ func TestOriginOfFillsDefaultPorts(t *testing.T) {
 			t.Errorf("originOf(%s) = %s, want %s", raw, got, want)
 		}
 	}
+	// A downgrade to http on the same host and port is another origin: no credentials follow it.
+	https, _ := url.Parse("https://cloud.mongodb.com:443/")
+	http, _ := url.Parse("http://cloud.mongodb.com:443/")
+	if originOf(https) == originOf(http) {
+		t.Error("https and http on the same host and port share an origin")
+	}
 }
 
 func TestParseRetryAfter(t *testing.T) {
