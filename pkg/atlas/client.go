@@ -199,7 +199,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	case s.clientID != "":
 		// Token requests go through the caller's transport too, but never through bearer auth itself.
 		tokenClient := &http.Client{Transport: base, Timeout: httpClient.Timeout}
-		httpClient.Transport = &bearerTransport{base: base, origin: origin, tokens: &tokenCache{
+		httpClient.Transport = &bearerTransport{scoped: scoped{base: base, origin: origin}, tokens: &tokenCache{
 			config: clientcredentials.Config{
 				ClientID: s.clientID, ClientSecret: s.clientSecret,
 				TokenURL:  c.baseURL + TokenPath, // from the final base URL, whatever the option order

@@ -27,10 +27,9 @@ import (
 //   - after a signed request, only a 401 with stale=true is retried (once, with the fresh nonce): wrong keys end
 //     after one signed try and can never loop.
 type digestTransport struct {
-	base     http.RoundTripper
+	scoped
 	username string
 	password string
-	origin   string
 
 	mu   sync.Mutex
 	chal *digest.Challenge // last challenge from origin; immutable once stored
@@ -39,7 +38,24 @@ type digestTransport struct {
 }
 
 func newDigestTransport(base http.RoundTripper, origin, username, password string) *digestTransport {
-	return &digestTransport{base: base, origin: origin, username: username, password: password}
+	return &digestTransport{scoped: scoped{base: base, origin: origin}, username: username, password: password}
+}
+
+// scoped is what the authenticating transports share: the transport they wrap, and the one origin their credentials
+// may go to.
+type scoped struct {
+	base   http.RoundTripper
+	origin string
+}
+
+// foreign reports whether req goes anywhere but the origin; such requests pass through without credentials.
+func (s scoped) foreign(req *http.Request) bool { return originOf(req.URL) != s.origin }
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
+func (s scoped) CloseIdleConnections() {
+	if ci, ok := s.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 // originOf returns scheme://host:port with the default port filled in, the unit credentials are scoped to.
@@ -59,7 +75,7 @@ func originOf(u *url.URL) string {
 
 // RoundTrip sends req, signed with the cached challenge when there is one, and answers at most one challenge.
 func (t *digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if originOf(req.URL) != t.origin {
+	if t.foreign(req) {
 		return t.base.RoundTrip(req)
 	}
 	getBody, err := replayableBody(req)
@@ -208,13 +224,6 @@ func ha1(algorithm, username, realm, password string) string {
 	}
 	h.Write([]byte(username + ":" + realm + ":" + password))
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
-func (t *digestTransport) CloseIdleConnections() {
-	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
 }
 
 // replayableBody returns a function yielding fresh copies of req's body, buffering it once when req has no GetBody.

@@ -106,13 +106,12 @@ func (c *tokenCache) tokenError(err error) error {
 // bearerTransport sends the shared service-account token to one origin only. A 401 whose challenge says
 // invalid_token (revoked, or expired early) drops that token and retries once with a fresh one; never more.
 type bearerTransport struct {
-	base   http.RoundTripper
-	origin string
+	scoped
 	tokens *tokenCache
 }
 
 func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if originOf(req.URL) != t.origin {
+	if t.foreign(req) {
 		return t.base.RoundTrip(req)
 	}
 	getBody, err := replayableBody(req)
@@ -142,12 +141,6 @@ func (t *bearerTransport) send(req *http.Request, getBody func() (io.ReadCloser,
 	attempt.Header.Set("Authorization", "Bearer "+token.AccessToken)
 	res, err := t.base.RoundTrip(attempt)
 	return res, token.AccessToken, err
-}
-
-func (t *bearerTransport) CloseIdleConnections() {
-	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
 }
 
 // invalidToken reports whether a 401 carries a Bearer challenge with error="invalid_token" (RFC 6750 section 3.1).
