@@ -156,8 +156,8 @@ func WithUserAgent(userAgent string) Option {
 	}
 }
 
-// NewClient returns a Client for DefaultBaseURL unless WithBaseURL says otherwise. Credentials are required:
-// WithDigestAuth.
+// NewClient returns a Client for DefaultBaseURL unless WithBaseURL says otherwise. Credentials are required: exactly
+// one of WithDigestAuth and WithServiceAccount.
 func NewClient(opts ...Option) (*Client, error) {
 	s := settings{userAgent: DefaultUserAgent(), timeout: DefaultTimeout, retry: DefaultRetryPolicy}
 	if err := WithBaseURL(DefaultBaseURL)(&s); err != nil {
@@ -171,11 +171,11 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("atlas: %w", err)
 		}
 	}
-	// The default client has no Timeout: send applies DefaultTimeout through the context, which costs a
-	// fraction of net/http's per-request timeout machinery.
 	if s.baseURL.Scheme == "http" && !s.insecureHTTP && !isLoopback(s.baseURL.Hostname()) {
 		return nil, fmt.Errorf("atlas: base URL %s is plain http on a host that is not loopback: credentials would cross the network unencrypted; use https, or WithInsecureHTTP to accept that", s.baseURL.Redacted())
 	}
+	// The default client has no Timeout: send applies DefaultTimeout through the context, which costs a
+	// fraction of net/http's per-request timeout machinery.
 	httpClient := &http.Client{}
 	if s.httpClient != nil {
 		copied := *s.httpClient
