@@ -11,10 +11,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -38,7 +40,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	privateKey := flags.String("private-key", atlastest.DefaultPrivateKey, "private API `key` (digest password)")
 	clientID := flags.String("client-id", atlastest.DefaultClientID, "service account client `ID`")
 	clientSecret := flags.String("client-secret", atlastest.DefaultClientSecret, "service account client `secret`")
+	readTimeout := flags.Duration("read-timeout", atlastest.DefaultReadTimeout, "longest `duration` to read one request, headers and body")
+	idleTimeout := flags.Duration("idle-timeout", atlastest.DefaultIdleTimeout, "close keep-alive connections idle this `long`")
 	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage went to stderr; asking for help is not an error
+		}
 		return err
 	}
 	if flags.NArg() > 0 {
@@ -49,13 +56,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		atlastest.WithAddr(*addr),
 		atlastest.WithAPIKey(*publicKey, *privateKey, *orgID),
 		atlastest.WithServiceAccount(*clientID, *clientSecret, *orgID),
-		atlastest.WithRequestHook(func(r atlastest.Request) {
-			auth := string(r.Auth)
-			if auth == "" {
-				auth = "-"
-			}
-			logger.Printf("%s %s %d auth=%s", r.Method, r.Path, r.Status, auth)
-		}),
+		atlastest.WithReadTimeout(*readTimeout),
+		atlastest.WithIdleTimeout(*idleTimeout),
+		atlastest.WithRequestHook(func(r atlastest.Request) { logger.Print(logLine(r)) }),
 	)
 	if err != nil {
 		return err
@@ -67,4 +70,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	logger.Printf("received %v, shutting down", sig)
 	srv.Close()
 	return nil
+}
+
+// logLine is one request's log line. The path is logged escaped, as it travelled: a decoded %0A would otherwise
+// start a forged line of its own.
+func logLine(r atlastest.Request) string {
+	auth := string(r.Auth)
+	if auth == "" {
+		auth = "-"
+	}
+	return fmt.Sprintf("%s %s %d auth=%s", r.Method, (&url.URL{Path: r.Path}).EscapedPath(), r.Status, auth)
 }

@@ -513,6 +513,10 @@ func TestEmulatorCommand(t *testing.T) {
 	if res.code != 0 || len(res.stdout) < 64 {
 		t.Fatalf("CLI against the emulator process: exit %d %q %s", res.code, res.stdout, res.stderr)
 	}
+	// A %0A in a path must not forge a log line of its own.
+	if resp, err := http.Get(url + "/api/atlas/v2/x%0A2026/01/01%2000:00:00%20POST%20/forged%20201%20auth=ok"); err == nil {
+		resp.Body.Close()
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -527,13 +531,31 @@ func TestEmulatorCommand(t *testing.T) {
 		t.Fatal("emulator did not stop within 10 s of SIGTERM")
 	}
 	log := stderr.String()
-	for _, want := range []string{"401 auth=missing", "201 auth=ok", "shutting down"} {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "forged") && !strings.Contains(line, "x%0A") {
+			t.Errorf("a request path forged a log line: %q", line)
+		}
+	}
+	for _, want := range []string{"401 auth=missing", "201 auth=ok", "shutting down", "x%0A2026"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("emulator log lacks %q:\n%s", want, log)
 		}
 	}
 	if strings.Contains(log, priv) || strings.Contains(log, res.stdout) {
 		t.Error("emulator log leaks a secret")
+	}
+}
+
+func TestEmulatorHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	cmd := exec.Command(filepath.Join(binDir, "atlas-emulator"), "-h")
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("atlas-emulator -h: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "-idle-timeout") {
+		t.Errorf("usage lacks the flags:\n%s", stderr.String())
 	}
 }
 

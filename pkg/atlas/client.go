@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -76,25 +77,51 @@ type settings struct {
 }
 
 // WithBaseURL points the client at another Atlas-compatible host, such as an emulator from pkg/atlastest or
-// Atlas for Government. It must be an absolute http or https URL with no query or fragment.
+// Atlas for Government. It must be an absolute http or https URL with no user info, query or fragment. Errors never
+// repeat a password the URL holds.
 func WithBaseURL(rawURL string) Option {
 	return func(s *settings) error {
+		shown := RedactURL(rawURL)
 		u, err := url.Parse(rawURL)
 		if err != nil {
-			return fmt.Errorf("base URL %q: %w", rawURL, err)
+			var urlErr *url.Error
+			if errors.As(err, &urlErr) {
+				err = urlErr.Err // url.Error repeats the whole URL, password included
+			}
+			return fmt.Errorf("base URL %q: %w", shown, err)
 		}
 		if u.Scheme != "https" && u.Scheme != "http" {
-			return fmt.Errorf("base URL %q: scheme must be https or http", rawURL)
+			return fmt.Errorf("base URL %q: scheme must be https or http, as in https://cloud.mongodb.com", shown)
 		}
 		if u.Host == "" {
-			return fmt.Errorf("base URL %q: no host", rawURL)
+			return fmt.Errorf("base URL %q: no host", shown)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("base URL %q: must not hold user info, a query or a fragment", u.Redacted())
+			return fmt.Errorf("base URL %q: must not hold user info, a query or a fragment", shown)
 		}
 		s.baseURL = u
 		return nil
 	}
+}
+
+// userInfo matches the user-info part of a URL, parseable or not: scheme://USER[:PASSWORD]@.
+var userInfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#@]*)@`)
+
+// RedactURL returns rawURL with any password replaced by "xxxxx" (as url.URL.Redacted does), even when rawURL does
+// not parse: error messages and logs use it for every URL a user typed.
+func RedactURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
+	}
+	return userInfo.ReplaceAllStringFunc(rawURL, func(m string) string {
+		at := strings.LastIndexByte(m, '@')
+		slashes := strings.Index(m, "//")
+		user, _, hasPassword := strings.Cut(m[slashes+2:at], ":")
+		if !hasPassword {
+			return m
+		}
+		return m[:slashes+2] + user + ":xxxxx@"
+	})
 }
 
 // WithDigestAuth authenticates with an Atlas programmatic API key: publicKey is the digest user name, privateKey
@@ -172,7 +199,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	if s.baseURL.Scheme == "http" && !s.insecureHTTP && !isLoopback(s.baseURL.Hostname()) {
-		return nil, fmt.Errorf("atlas: base URL %s is plain http on a host that is not loopback: credentials would cross the network unencrypted; use https, or WithInsecureHTTP to accept that", s.baseURL.Redacted())
+		return nil, fmt.Errorf("atlas: base URL %s: %w: credentials would cross the network unencrypted; use https, or WithInsecureHTTP to accept that", s.baseURL.Redacted(), ErrInsecureHTTP)
 	}
 	// The default client has no Timeout: send applies DefaultTimeout through the context, which costs a
 	// fraction of net/http's per-request timeout machinery.
@@ -198,7 +225,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		httpClient.Transport = newDigestTransport(base, origin, s.publicKey, s.privateKey)
 	case s.clientID != "":
 		// Token requests go through the caller's transport too, but never through bearer auth itself.
-		tokenClient := &http.Client{Transport: base, Timeout: httpClient.Timeout}
+		// Redirects leaving the origin are refused: the client secret goes in every token request's header.
+		tokenClient := &http.Client{Transport: base, Timeout: httpClient.Timeout, CheckRedirect: tokenRedirects(origin)}
 		httpClient.Transport = &bearerTransport{scoped: scoped{base: base, origin: origin}, tokens: &tokenCache{
 			config: clientcredentials.Config{
 				ClientID: s.clientID, ClientSecret: s.clientSecret,
@@ -381,6 +409,10 @@ func (c *Client) attempt(ctx context.Context, operation string, enveloped bool, 
 	}
 	return out, nil
 }
+
+// ErrInsecureHTTP is returned by NewClient for a plain http:// base URL on a host that is not loopback, unless
+// WithInsecureHTTP accepts it.
+var ErrInsecureHTTP = errors.New("plain http on a host that is not loopback")
 
 // ErrUnexpectedResponse marks a 2xx answer the client cannot use: not JSON, malformed, empty, too large or missing
 // required fields. The server may have acted on the request (a link-token may exist), so it is never retried.

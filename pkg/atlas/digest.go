@@ -24,8 +24,8 @@ import (
 //     same host on another port or scheme) pass through unsigned;
 //   - the challenge is cached, so a warm client makes one round trip per call with nc counting up;
 //   - a 401 with no usable Digest challenge is returned to the caller untouched, body included;
-//   - after a signed request, only a 401 with stale=true is retried (once, with the fresh nonce): wrong keys end
-//     after one signed try and can never loop.
+//   - a stale nonce, or a cached challenge the server replaced, is answered; wrong keys end after one freshly
+//     signed try and can never loop (see RoundTrip).
 type digestTransport struct {
 	scoped
 	username string
@@ -73,7 +73,17 @@ func originOf(u *url.URL) string {
 	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
-// RoundTrip sends req, signed with the cached challenge when there is one, and answers at most one challenge.
+// maxDigestAttempts bounds the requests one RoundTrip makes: an unsigned or cached-challenge try, a freshly signed
+// one, and one more only when that fresh nonce came back stale=true (it aged in a slow queue).
+const maxDigestAttempts = 3
+
+// RoundTrip sends req, signed with the cached challenge when there is one, and answers the server's challenges:
+//
+//   - an unsigned request's 401 is answered once;
+//   - a 401 with stale=true (right keys, old nonce) is answered, up to maxDigestAttempts requests in all;
+//   - a 401 to a request signed with the cached challenge is answered once when it carries another challenge (a
+//     rotated realm, single-use nonces): the cached one may simply be out of date;
+//   - any other 401 after a signed request is final: wrong keys end after one freshly signed try, never a loop.
 func (t *digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.foreign(req) {
 		return t.base.RoundTrip(req)
@@ -82,44 +92,45 @@ func (t *digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	first, err := cloneWithBody(req, getBody)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		try, err := cloneWithBody(req, getBody)
+		if err != nil {
+			return nil, err
+		}
+		used, err := t.sign(try)
+		if err != nil {
+			closeBody(try)
+			return nil, err
+		}
+		res, err := t.base.RoundTrip(try)
+		if err != nil || res.StatusCode != http.StatusUnauthorized {
+			return res, err
+		}
+		chal, err := digest.FindChallenge(res.Header)
+		if err != nil {
+			// No challenge we can answer: the 401 is the server's last word, body and all.
+			t.store(nil)
+			return res, nil
+		}
+		t.store(chal)
+		answer := used == nil || // first contact: the 401 is the challenge
+			chal.Stale || // the keys were right, the nonce was old
+			(attempt == 1 && !sameChallenge(used, chal)) // the cached challenge was out of date
+		if !answer || attempt == maxDigestAttempts {
+			return res, nil
+		}
+		discard(res)
 	}
-	signed, err := t.sign(first)
-	if err != nil {
-		closeBody(first)
-		return nil, err
-	}
-	res, err := t.base.RoundTrip(first)
-	if err != nil || res.StatusCode != http.StatusUnauthorized {
-		return res, err
-	}
-	chal, err := digest.FindChallenge(res.Header)
-	if err != nil {
-		// No challenge we can answer: the 401 is the server's last word, body and all.
-		t.store(nil)
-		return res, nil
-	}
-	t.store(chal)
-	if signed && !chal.Stale {
-		// The server saw our credentials and refused them: wrong keys. Do not try again.
-		return res, nil
-	}
-	discard(res)
-	second, err := cloneWithBody(req, getBody)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := t.sign(second); err != nil {
-		closeBody(second)
-		return nil, err
-	}
-	return t.base.RoundTrip(second)
 }
 
-// sign sets Authorization from the cached challenge, if any, and reports whether it did.
-func (t *digestTransport) sign(req *http.Request) (bool, error) {
+// sameChallenge reports whether two challenges would produce the same credentials: a server that answers our
+// signature with the challenge it signed under rejected the keys, not the nonce.
+func sameChallenge(a, b *digest.Challenge) bool {
+	return a.Nonce == b.Nonce && a.Realm == b.Realm && strings.EqualFold(a.Algorithm, b.Algorithm) && a.Opaque == b.Opaque
+}
+
+// sign sets Authorization from the cached challenge, if any, and returns the challenge it used (nil: unsigned).
+func (t *digestTransport) sign(req *http.Request) (*digest.Challenge, error) {
 	t.mu.Lock()
 	chal, a1 := t.chal, t.a1
 	if chal != nil {
@@ -128,7 +139,7 @@ func (t *digestTransport) sign(req *http.Request) (bool, error) {
 	count := t.nc
 	t.mu.Unlock()
 	if chal == nil {
-		return false, nil
+		return nil, nil
 	}
 	cred, err := digest.Digest(chal, digest.Options{
 		Method:   req.Method,
@@ -140,10 +151,10 @@ func (t *digestTransport) sign(req *http.Request) (bool, error) {
 		A1:       a1,
 	})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	req.Header.Set("Authorization", formatCredentials(cred))
-	return true, nil
+	return chal, nil
 }
 
 // formatCredentials writes the Authorization value in the layout of icholy's Credentials.String (which servers

@@ -188,3 +188,29 @@ func TestPrecomputedA1MatchesIcholy(t *testing.T) {
 		t.Error("ha1 must leave algorithms it does not know to icholy")
 	}
 }
+
+func TestRetryAfterAndBackoffNeverOverflow(t *testing.T) {
+	now := time.Now()
+	for value, want := range map[string]time.Duration{
+		"2147483648":                 2147483648 * time.Second,
+		"9223372036":                 9223372036 * time.Second,
+		"9223372037":                 maxRetryAfter,
+		"99999999999999999999999999": maxRetryAfter,
+	} {
+		if got := parseRetryAfter(value, now); got != want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", value, got, want)
+		}
+	}
+	p := RetryPolicy{MaxAttempts: 100, BaseDelay: time.Hour, MaxDelay: 1000 * time.Hour}
+	for attempt := 1; attempt < 100; attempt++ {
+		if got := p.backoff(attempt); got <= 0 || got > p.MaxDelay {
+			t.Fatalf("backoff(%d) = %v, want within (0, %v]", attempt, got, p.MaxDelay)
+		}
+	}
+	if got := p.backoff(40); got != p.MaxDelay {
+		t.Errorf("backoff(40) = %v, want the cap %v", got, p.MaxDelay)
+	}
+	if d, ok := p.retryDelay(&APIError{StatusCode: 429, Method: "POST"}, 40); !ok || d < p.MaxDelay/2 {
+		t.Errorf("retryDelay after attempt 40 = %v, %v; want about MaxDelay", d, ok)
+	}
+}

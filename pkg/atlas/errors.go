@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -191,19 +192,37 @@ func isJSON(contentType string) bool {
 	return mediaType == "application/json" || (strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json"))
 }
 
+// maxRetryAfter is the longest Retry-After kept: longer values (up to any number of seconds) are capped here rather
+// than overflowing a time.Duration.
+const maxRetryAfter = time.Duration(math.MaxInt64)
+
 // parseRetryAfter reads a Retry-After value given in seconds or as an HTTP date; zero when absent or unparseable.
+// Values beyond what a time.Duration holds are capped at maxRetryAfter, never wrapped to zero.
 func parseRetryAfter(value string, now time.Time) time.Duration {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return 0
 	}
-	if seconds, err := strconv.ParseInt(value, 10, 32); err == nil {
-		return time.Duration(max(seconds, 0)) * time.Second
+	if isDigits(value) {
+		seconds, err := strconv.ParseUint(value, 10, 64)
+		if err != nil || seconds > uint64(maxRetryAfter/time.Second) {
+			return maxRetryAfter // too many digits for 64 bits: still a very long wait
+		}
+		return time.Duration(seconds) * time.Second
 	}
 	if when, err := http.ParseTime(value); err == nil {
 		return max(when.Sub(now), 0)
 	}
 	return 0
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func deref(s *string) string {

@@ -119,10 +119,7 @@ func TestFaultCatalogue(t *testing.T) {
 			check: wantIs(io.ErrUnexpectedEOF), requests: 1},
 	}
 	for _, status := range []int{500, 502, 503} {
-		attempts := 1
-		if status == 503 {
-			attempts = 3 // retried: the server did not act
-		}
+		attempts := 1 // a POST's 503 without Retry-After is not retried: a gateway may have forwarded it
 		rows = append(rows,
 			row{name: fmt.Sprintf("%d JSON", status), faults: static(jsonFault(status, `{"error":1,"errorCode":"E"}`), jsonFault(status, `{"error":1,"errorCode":"E"}`), jsonFault(status, `{"error":1,"errorCode":"E"}`)),
 				opts: []atlas.Option{fastRetry}, check: wantAPIError(status, "E", `"errorCode":"E"`), requests: attempts},
@@ -133,7 +130,20 @@ func TestFaultCatalogue(t *testing.T) {
 		)
 	}
 	rows = append(rows,
-		row{name: "503 then success", faults: static(jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`)), opts: []atlas.Option{fastRetry}, check: wantSuccess, requests: 2},
+		row{name: "503 with Retry-After, then success", faults: static(jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`, "Retry-After", "0")), opts: []atlas.Option{fastRetry}, check: wantSuccess, requests: 2},
+		row{name: "503 with Retry-After until attempts run out", faults: static(
+			jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`, "Retry-After", "0"), jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`, "Retry-After", "0"),
+			jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`, "Retry-After", "0")),
+			opts: []atlas.Option{fastRetry}, check: wantAPIError(503, "SERVICE_UNAVAILABLE", ""), requests: 3},
+		row{name: "503 without Retry-After after a gateway forwarded the POST", faults: static(typedFault(503, "text/plain", "upstream connect error or disconnect/reset before headers")),
+			opts: []atlas.Option{fastRetry}, check: wantAPIError(503, "", "upstream connect error"), requests: 1},
+		row{name: "429 Retry-After of 2^31 s or more", faults: static(jsonFault(429, `{"errorCode":"RATE_LIMITED"}`, "Retry-After", "2147483648")),
+			check: func(t *testing.T, err error) {
+				var apiErr *atlas.APIError
+				if !errors.As(err, &apiErr) || apiErr.RetryAfter != 2147483648*time.Second {
+					t.Errorf("want the 429 returned with RetryAfter 2^31 s, got %v", err)
+				}
+			}, requests: 1},
 		row{name: "429 Retry-After seconds", faults: static(jsonFault(429, `{"errorCode":"RATE_LIMITED"}`, "Retry-After", "1")), check: wantSuccess, requests: 2, atLeast: 900 * time.Millisecond},
 		row{name: "429 Retry-After HTTP date", faults: func(*testing.T, *atlastest.Server) []atlastest.Fault {
 			return []atlastest.Fault{jsonFault(429, `{"errorCode":"RATE_LIMITED"}`, "Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))}
@@ -279,7 +289,7 @@ func TestConnectionRefused(t *testing.T) {
 func TestRetryWaitStopsAtTheContext(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv.URL, atlas.WithRetry(atlas.RetryPolicy{MaxAttempts: 5, BaseDelay: 10 * time.Second, MaxDelay: 10 * time.Second}))
-	srv.InjectFaults(jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`))
+	srv.InjectFaults(jsonFault(503, `{"errorCode":"SERVICE_UNAVAILABLE"}`, "Retry-After", "5")) // retryable, 5 s away
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()

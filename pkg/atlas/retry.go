@@ -10,10 +10,16 @@ import (
 	"time"
 )
 
-// RetryPolicy says when a call is sent again. createLinkToken is not idempotent, so a call is retried only when the
-// server cannot have acted on it: a 429 or 503 answer, or (if RetryConnectionRefused) a refused connection.
-// Timeouts, resets, 5xx other than 503 and every other failure are returned at once, because the request may
-// have been processed.
+// RetryPolicy says when a call is sent again. A call is retried only when the server proved it did not act on it:
+//
+//   - 429 Too Many Requests, for every method;
+//   - 503 Service Unavailable with a Retry-After header (the server itself asking to come back), for every method;
+//   - 503 without Retry-After only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS): a gateway that
+//     forwarded a POST and then lost the upstream answers 503 too, after the server created what was asked;
+//   - a refused connection, when RetryConnectionRefused is set (nothing was sent).
+//
+// Timeouts, resets, other 5xx and every other failure are returned at once, because the request may have been
+// processed.
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts, the first included; 1 turns retrying off.
 	MaxAttempts int
@@ -52,7 +58,7 @@ func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
 	var apiErr *APIError
 	switch {
 	case errors.As(err, &apiErr):
-		if apiErr.StatusCode != http.StatusTooManyRequests && apiErr.StatusCode != http.StatusServiceUnavailable {
+		if !apiErr.serverDidNotAct() {
 			return 0, false
 		}
 		if apiErr.RetryAfter > 0 {
@@ -65,11 +71,41 @@ func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
 	default:
 		return 0, false
 	}
-	backoff := min(p.MaxDelay, p.BaseDelay<<min(attempt-1, 30))
+	backoff := p.backoff(attempt)
 	if backoff <= 0 {
 		return 0, true
 	}
 	return backoff/2 + rand.N(backoff/2+1), true
+}
+
+// serverDidNotAct reports whether the answer proves the request had no effect, so that sending it again cannot
+// act twice: see RetryPolicy.
+func (e *APIError) serverDidNotAct() bool {
+	switch e.StatusCode {
+	case http.StatusTooManyRequests:
+		return true
+	case http.StatusServiceUnavailable:
+		if e.Header.Get("Retry-After") != "" {
+			return true
+		}
+		switch e.Method {
+		case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+			return true
+		}
+	}
+	return false
+}
+
+// backoff is BaseDelay doubled attempt-1 times, capped at MaxDelay without ever overflowing.
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	d := p.BaseDelay
+	for i := 1; i < attempt && d < p.MaxDelay; i++ {
+		if d > p.MaxDelay/2 {
+			return p.MaxDelay
+		}
+		d *= 2
+	}
+	return min(d, p.MaxDelay)
 }
 
 // wait sleeps for d unless ctx ends first.

@@ -32,7 +32,8 @@ func WithServiceAccount(clientID, clientSecret string) Option {
 }
 
 // tokenCache holds the one access token all requests share. golang.org/x/oauth2 fetches it; the cache adds what
-// oauth2.ReuseTokenSource lacks: dropping a token the server rejected, so that exactly one refresh follows.
+// oauth2.ReuseTokenSource lacks: dropping a token the server rejected, so that exactly one refresh follows, and
+// waits that end with each caller's context (a fetch in flight is shared, never waited for under a lock).
 type tokenCache struct {
 	config     clientcredentials.Config
 	httpClient *http.Client // carries token requests: the caller's transport, without bearer auth
@@ -41,6 +42,17 @@ type tokenCache struct {
 	mu        sync.Mutex
 	token     *oauth2.Token
 	refreshAt time.Time
+	fetching  *tokenFetch // the fetch in flight, if any
+}
+
+// tokenFetch is one token request that callers share. It runs on a context of its own, cancelled when every caller
+// waiting for it has given up.
+type tokenFetch struct {
+	done    chan struct{} // closed when token and err are set
+	token   *oauth2.Token
+	err     error
+	waiters int // guarded by tokenCache.mu
+	cancel  context.CancelFunc
 }
 
 // maxRefreshMargin bounds how long before expiry a token is replaced; tokens living under ten minutes are replaced
@@ -48,25 +60,78 @@ type tokenCache struct {
 const maxRefreshMargin = time.Minute
 
 // get returns the shared token, fetching a new one when there is none or it is about to expire. Concurrent callers
-// wait for one fetch.
+// share one fetch; each stops waiting when its own context ends.
 func (c *tokenCache) get(ctx context.Context) (*oauth2.Token, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
-	if c.token != nil && now.Before(c.refreshAt) {
-		return c.token, nil
+	if c.token != nil && c.now().Before(c.refreshAt) {
+		token := c.token
+		c.mu.Unlock()
+		return token, nil
 	}
+	f := c.fetching
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		var fetchCtx context.Context
+		fetchCtx, f.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		c.fetching = f
+		go c.fetch(fetchCtx, f)
+	}
+	f.waiters++
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.token, f.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 && c.fetching == f {
+			f.cancel() // nobody wants it any more; the next caller starts afresh
+			c.fetching = nil
+		}
+		c.mu.Unlock()
+		return nil, fmt.Errorf("atlas: waiting for a service account token: %w", ctx.Err())
+	}
+}
+
+// fetch makes one token request and publishes its outcome to f's waiters and, on success, to the cache.
+func (c *tokenCache) fetch(ctx context.Context, f *tokenFetch) {
+	defer f.cancel()
+	start := c.now()
 	token, err := c.config.Token(context.WithValue(ctx, oauth2.HTTPClient, c.httpClient))
 	if err != nil {
-		return nil, c.tokenError(err)
+		err = c.tokenError(err)
 	}
-	c.token = token
-	c.refreshAt = now.Add(1<<62 - 1) // no expiry given: keep until the server rejects it
-	if !token.Expiry.IsZero() {
-		lifetime := token.Expiry.Sub(now)
-		c.refreshAt = token.Expiry.Add(-min(maxRefreshMargin, lifetime/10))
+	c.mu.Lock()
+	if c.fetching == f {
+		c.fetching = nil
 	}
-	return token, nil
+	if err == nil {
+		c.token = token
+		c.refreshAt = start.Add(1<<62 - 1) // no expiry given: keep until the server rejects it
+		if !token.Expiry.IsZero() {
+			lifetime := token.Expiry.Sub(start)
+			c.refreshAt = token.Expiry.Add(-min(maxRefreshMargin, lifetime/10))
+		}
+	}
+	c.mu.Unlock()
+	f.token, f.err = token, err
+	close(f.done)
+}
+
+// tokenRedirects is the token client's redirect policy: the client ID and secret travel in every token request's
+// Authorization header, so a redirect that leaves origin (another scheme, host or port) is refused, naming where
+// it pointed; redirects within origin are followed, up to 10.
+func tokenRedirects(origin string) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if o := originOf(req.URL); o != origin {
+			return fmt.Errorf("the token endpoint redirected to %s (origin %s): refused, the service account's credentials go only to %s", req.URL.Redacted(), o, origin)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // invalidate drops the cached token if it is still accessToken (another goroutine may have replaced it already).

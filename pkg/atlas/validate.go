@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // OrgIDPattern is the pattern the Atlas spec gives organization IDs: 24 lower-case hexadecimal digits.
@@ -75,6 +76,10 @@ func ParseTargetOrgRequest(data []byte) (TargetOrgRequest, error) {
 	if len(trimmed) == 0 {
 		return req, &InputError{Field: "body", Reason: `is empty; want a JSON object such as {"accessListIps": ["203.0.113.7"]}`}
 	}
+	if !utf8.Valid(data) {
+		line, col := position(data, int64(firstInvalidUTF8(data)))
+		return req, &InputError{Field: "body", Reason: fmt.Sprintf("line %d, column %d: not valid UTF-8; JSON must be UTF-8 text", line, col)}
+	}
 	if trimmed[0] != '{' {
 		return req, &InputError{Field: "body", Reason: "want a JSON object, got " + describeStart(trimmed)}
 	}
@@ -90,10 +95,15 @@ func ParseTargetOrgRequest(data []byte) (TargetOrgRequest, error) {
 	// encoding/json matches names case-insensitively; Atlas does not, and would ignore "accessListIPs".
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(data, &fields)
-	for name := range fields {
+	for name, raw := range fields {
 		if name != "accessListIps" {
 			offset := int64(bytes.Index(data, []byte(strconv.Quote(name))))
 			return req, &InputError{Field: "body", Reason: describeJSONError(data, fmt.Errorf("json: unknown field %q", name), offset)}
+		}
+		if string(bytes.TrimSpace(raw)) == "null" {
+			// encoding/json leaves the pointer nil, and the request would go out as null, which Atlas refuses.
+			return req, &InputError{Field: "accessListIps", Value: "null",
+				Reason: `must be an array of IP addresses or CIDR blocks, such as ["203.0.113.7"]; leave the field out for none`}
 		}
 	}
 	if req.AccessListIps != nil {
@@ -102,6 +112,17 @@ func ParseTargetOrgRequest(data []byte) (TargetOrgRequest, error) {
 		}
 	}
 	return req, nil
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 func describeStart(b []byte) string {

@@ -51,7 +51,7 @@ func (s *Server) nextFault() (Fault, bool) {
 
 // applyFault disturbs the answer to r as f says; it reports whether it answered (or dropped) the request itself.
 func (s *Server) applyFault(rec *recorder, r *http.Request, f Fault) bool {
-	if !sleep(r, f.HeaderDelay) {
+	if !s.wait(r, f.HeaderDelay) {
 		return true // the client gave up
 	}
 	rc := http.NewResponseController(rec.ResponseWriter)
@@ -85,26 +85,11 @@ func (s *Server) applyFault(rec *recorder, r *http.Request, f Fault) bool {
 	case f.BodyDelay > 0:
 		_, _ = rec.Write(f.Body[:half])
 		_ = rc.Flush()
-		if sleep(r, f.BodyDelay) {
+		if s.wait(r, f.BodyDelay) {
 			_, _ = rec.Write(f.Body[half:])
 		}
 	default:
 		_, _ = rec.Write(f.Body)
 	}
 	return true
-}
-
-// sleep waits d unless the client goes away first; it reports whether the wait completed.
-func sleep(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }

@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"mime"
 	"net"
 	"net/http"
@@ -74,9 +75,6 @@ const (
 // DefaultNonceLifetime is how long a digest nonce stays valid before the emulator answers stale=true.
 const DefaultNonceLifetime = 5 * time.Minute
 
-// maxRecorded bounds Requests: the emulator keeps the latest this many.
-const maxRecorded = 1024
-
 // maxRequestBody bounds how much of a request body the emulator reads; larger bodies are answered 413.
 const maxRequestBody = 1 << 20
 
@@ -88,10 +86,11 @@ type Request struct {
 	Path         string
 	RawQuery     string
 	Header       http.Header
-	Body         []byte
+	Body         []byte      // the request body, at most DefaultRecordedBodyBytes of it (see Truncated)
 	Status       int         // status code the emulator answered
 	Auth         AuthOutcome // what it concluded about the credentials
-	ResponseBody []byte
+	ResponseBody []byte      // the answer's body, at most DefaultRecordedBodyBytes of it
+	Truncated    bool        // Body or ResponseBody was longer and holds only its beginning
 }
 
 // principal is an API key or a service account: a name (public key or client ID), its secret, and the orgs it owns.
@@ -231,12 +230,23 @@ type Server struct {
 	tokens          *tokenStore
 	hook            func(Request)
 	latency         time.Duration
+	readTimeout     time.Duration
+	idleTimeout     time.Duration
+	recordLimit     int   // requests kept for Requests
+	recordBytes     int64 // bytes of bodies kept for Requests
+
+	closing   chan struct{} // closed by Close: every wait in a handler ends
+	closeOnce sync.Once
+	closeMu   sync.RWMutex // guards closed against handlers starting
+	closed    bool
+	handlers  sync.WaitGroup
 
 	requests      atomic.Int64
 	authFailures  atomic.Int64
 	bytesReceived atomic.Int64
 	mu            sync.Mutex // guards recorded, linked and faults
 	recorded      []Request
+	recordedBytes int64
 	linked        map[string]bool
 	faults        []Fault
 }
@@ -252,6 +262,11 @@ func NewServer(opts ...Option) (*Server, error) {
 		serviceAccounts: map[string]*principal{},
 		tokens:          &tokenStore{lifetime: DefaultTokenLifetime, now: time.Now, tokens: map[string]issuedToken{}},
 		nonces:          &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
+		readTimeout:     DefaultReadTimeout,
+		idleTimeout:     DefaultIdleTimeout,
+		recordLimit:     DefaultRecordedRequests,
+		recordBytes:     DefaultRecordedBytes,
+		closing:         make(chan struct{}),
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
@@ -275,7 +290,13 @@ func NewServer(opts ...Option) (*Server, error) {
 	}
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: min(10*time.Second, s.readTimeout),
+		ReadTimeout:       s.readTimeout, // headers and body: a slow-body client is cut off
+		IdleTimeout:       s.idleTimeout,
+		ErrorLog:          log.New(io.Discard, "", 0), // timeouts and resets are the clients' business
+	}
 	go func() { _ = s.http.Serve(ln) }()
 	return s, nil
 }
@@ -305,12 +326,38 @@ func (s *Server) checkOrgID(orgID string) error {
 	return nil
 }
 
-// Close stops the server and waits for requests in flight, like httptest.Server.Close.
+// Close stops the server and returns once every handler has returned, like httptest.Server.Close: waits inside
+// handlers (WithLatency, injected delays) end at once, requests in flight are answered or cut off, and connections
+// are closed.
 func (s *Server) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.http.Shutdown(ctx); err != nil {
-		_ = s.http.Close()
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.closeMu.Lock()
+		s.closed = true
+		s.closeMu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			_ = s.http.Close() // a handler still reading a slow body: cut its connection
+		}
+		s.handlers.Wait()
+	})
+}
+
+// wait sleeps d unless the client goes away or the server closes first; it reports whether the wait completed.
+func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.closing:
+		return false
 	}
 }
 
@@ -324,7 +371,8 @@ func (s *Server) BytesReceived() int64 { return s.bytesReceived.Load() }
 // AuthFailures is how many requests were answered 401.
 func (s *Server) AuthFailures() int { return int(s.authFailures.Load()) }
 
-// Requests returns copies of the latest requests answered (at most 1024), oldest first.
+// Requests returns copies of the latest requests answered, oldest first: at most DefaultRecordedRequests of them
+// holding at most DefaultRecordedBytes of bodies (WithRecording changes both).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -340,17 +388,27 @@ func (s *Server) Requests() []Request {
 
 // ServeHTTP answers one request; see the package doc for the order of checks.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	s.handlers.Add(1)
+	s.closeMu.RUnlock()
+	defer s.handlers.Done()
 	s.requests.Add(1)
 	rec := &recorder{ResponseWriter: w, req: Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
 	}}
 	defer s.record(rec)
-	if s.latency > 0 {
-		time.Sleep(s.latency)
+	if !s.wait(r, s.latency) {
+		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	s.bytesReceived.Add(int64(len(body)))
-	rec.req.Body = body
+	rec.keepBody(body)
 	if err != nil {
 		s.writeError(rec, r, http.StatusBadRequest, "VALIDATION_ERROR", "reading request body: "+err.Error())
 		return
@@ -393,6 +451,10 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 			version, strings.Join(s.mediaTypes(), ", ")))
 		return
 	}
+	if be := checkJSONSyntax(body); be != nil {
+		s.writeFieldError(rec, r, be)
+		return
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: pathParams, Route: route,
@@ -401,6 +463,10 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 	if err != nil {
 		field, problem := describeValidationError(err)
 		s.writeValidationError(rec, r, field, problem)
+		return
+	}
+	if be := s.checkBodyAttributes(route.Operation, r, body); be != nil {
+		s.writeFieldError(rec, r, be)
 		return
 	}
 	orgID := pathParams["orgId"]
@@ -433,6 +499,10 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 		s.writeValidationError(rec, r, "Content-Type", fmt.Sprintf("want application/json, got %q", r.Header.Get("Content-Type")))
 		return
 	}
+	if be := checkJSONSyntax(body); be != nil {
+		s.writeFieldError(rec, r, be)
+		return
+	}
 	var value any
 	if err := json.Unmarshal(body, &value); err != nil {
 		s.writeValidationError(rec, r, "body", "malformed JSON: "+err.Error())
@@ -441,6 +511,10 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 	if err := s.bodySchema.VisitJSON(value); err != nil {
 		field, problem := describeValidationError(err)
 		s.writeValidationError(rec, r, field, problem)
+		return
+	}
+	if be := checkAttributes(value, s.bodySchema); be != nil {
+		s.writeFieldError(rec, r, be)
 		return
 	}
 	if s.checkOrg(rec, r, key, orgID) {
@@ -561,6 +635,39 @@ func newLinkToken() string {
 	return base64.StdEncoding.EncodeToString(b[:])
 }
 
+// checkBodyAttributes applies checkAttributes to a body the operation's schema already accepted.
+func (s *Server) checkBodyAttributes(op *openapi3.Operation, r *http.Request, body []byte) *bodyError {
+	if op.RequestBody == nil || op.RequestBody.Value == nil || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	content := op.RequestBody.Value.Content.Get(mediaType)
+	if content == nil || content.Schema == nil {
+		return nil
+	}
+	var value any
+	if json.Unmarshal(body, &value) != nil {
+		return nil
+	}
+	return checkAttributes(value, content.Schema.Value)
+}
+
+// writeFieldError answers 400 for a body Atlas refuses beyond its schema, naming the field.
+func (s *Server) writeFieldError(rec *recorder, r *http.Request, be *bodyError) {
+	detail := be.problem
+	if !strings.Contains(detail, be.field) {
+		detail = "Invalid " + be.field + ": " + be.problem
+	}
+	s.writeAPIError(rec, r, http.StatusBadRequest, gen.ApiError{
+		ErrorCode: &be.code,
+		Detail:    &detail,
+		BadRequestDetail: &gen.BadRequestDetail{Fields: &[]gen.FieldViolation{
+			{Field: be.field, Description: be.problem},
+		}},
+		Parameters: &[]map[string]any{},
+	})
+}
+
 func (s *Server) writeValidationError(rec *recorder, r *http.Request, field, problem string) {
 	detail := "Invalid " + field + ": " + problem
 	s.writeAPIError(rec, r, http.StatusBadRequest, gen.ApiError{
@@ -669,31 +776,3 @@ func jsonPath(pointer []string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// recorder captures the status and body the emulator answered, for Requests.
-type recorder struct {
-	http.ResponseWriter
-	req Request
-}
-
-func (r *recorder) WriteHeader(status int) {
-	r.req.Status = status
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.req.ResponseBody = append(r.req.ResponseBody, b...)
-	return r.ResponseWriter.Write(b)
-}
-
-func (s *Server) record(rec *recorder) {
-	s.mu.Lock()
-	if len(s.recorded) == maxRecorded {
-		s.recorded = slices.Delete(s.recorded, 0, 1)
-	}
-	s.recorded = append(s.recorded, rec.req)
-	s.mu.Unlock()
-	if s.hook != nil {
-		s.hook(rec.req)
-	}
-}

@@ -87,7 +87,7 @@ func TestCreatesTokensOnBothPaths(t *testing.T) {
 	if err := json.Unmarshal(body, &first); err != nil || len(first.LinkToken) < 64 || bytes.HasSuffix(body, []byte("\n")) {
 		t.Fatalf("v2 body %q", body)
 	}
-	resp, body = do(t, srv, call{path: v1Path, accept: "application/json", contentType: "application/json", body: `{"accessListIps":["string"]}`})
+	resp, body = do(t, srv, call{path: v1Path, accept: "application/json", contentType: "application/json", body: `{"accessListIps":["203.0.113.7"]}`})
 	var second struct{ LinkToken string }
 	if resp.StatusCode != 201 || resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &second) != nil {
 		t.Fatalf("v1.0: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)

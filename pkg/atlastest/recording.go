@@ -1,0 +1,121 @@
+package atlastest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Bounds on what the emulator keeps and how long it waits for clients; the options below change them.
+const (
+	// DefaultRecordedRequests is how many requests Requests keeps, the latest first to stay.
+	DefaultRecordedRequests = 1024
+	// DefaultRecordedBytes bounds the request and response bodies Requests keeps, all requests together.
+	DefaultRecordedBytes = 16 << 20
+	// DefaultRecordedBodyBytes bounds each recorded body; longer ones keep their beginning (Request.Truncated).
+	DefaultRecordedBodyBytes = 64 << 10
+	// DefaultReadTimeout bounds reading one request, headers and body: a client sending slowly is cut off.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultIdleTimeout closes keep-alive connections idle this long.
+	DefaultIdleTimeout = 30 * time.Second
+)
+
+// WithRecording bounds what Requests keeps: at most requests requests, and at most bytes of their bodies in all
+// (each body is cut at DefaultRecordedBodyBytes first). The oldest go first.
+func WithRecording(requests int, bytes int64) Option {
+	return func(s *Server) error {
+		if requests < 0 || bytes < 0 {
+			return fmt.Errorf("atlastest: recording limits %d requests, %d bytes: must not be negative", requests, bytes)
+		}
+		s.recordLimit, s.recordBytes = requests, bytes
+		return nil
+	}
+}
+
+// WithReadTimeout bounds reading each request (headers and body); DefaultReadTimeout unless set.
+func WithReadTimeout(d time.Duration) Option {
+	return func(s *Server) error {
+		if d <= 0 {
+			return errors.New("atlastest: read timeout must be positive")
+		}
+		s.readTimeout = d
+		return nil
+	}
+}
+
+// WithIdleTimeout closes keep-alive connections idle for d; DefaultIdleTimeout unless set.
+func WithIdleTimeout(d time.Duration) Option {
+	return func(s *Server) error {
+		if d <= 0 {
+			return errors.New("atlastest: idle timeout must be positive")
+		}
+		s.idleTimeout = d
+		return nil
+	}
+}
+
+// recorder captures the status and body the emulator answered, for Requests.
+type recorder struct {
+	http.ResponseWriter
+	req Request
+}
+
+// keepBody records at most DefaultRecordedBodyBytes of the request body, copied, so that the buffer the body was
+// read into (up to 1 MiB) is not kept alive.
+func (r *recorder) keepBody(body []byte) {
+	if len(body) > DefaultRecordedBodyBytes {
+		body, r.req.Truncated = body[:DefaultRecordedBodyBytes], true
+	}
+	r.req.Body = slices.Clone(body)
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.req.Status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if room := DefaultRecordedBodyBytes - len(r.req.ResponseBody); room > 0 {
+		keep := b
+		if len(keep) > room {
+			keep, r.req.Truncated = keep[:room], true
+		}
+		r.req.ResponseBody = append(r.req.ResponseBody, keep...)
+	} else if len(b) > 0 {
+		r.req.Truncated = true
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (faults hijack and flush it).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func recordedSize(r Request) int64 { return int64(len(r.Body) + len(r.ResponseBody)) }
+
+// record keeps rec's request within the recording bounds, dropping the oldest first, and calls the hook.
+func (s *Server) record(rec *recorder) {
+	s.mu.Lock()
+	s.recorded = append(s.recorded, rec.req)
+	s.recordedBytes += recordedSize(rec.req)
+	drop := 0
+	for drop < len(s.recorded) && (len(s.recorded)-drop > s.recordLimit || s.recordedBytes > s.recordBytes) {
+		s.recordedBytes -= recordedSize(s.recorded[drop])
+		drop++
+	}
+	if drop > 0 {
+		s.recorded = slices.Delete(s.recorded, 0, drop)
+	}
+	s.mu.Unlock()
+	if s.hook != nil {
+		s.hook(rec.req)
+	}
+}
+
+// RecordedBytes is how many bytes of bodies Requests holds now.
+func (s *Server) RecordedBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recordedBytes
+}
