@@ -83,10 +83,10 @@ func TestTokenEndpointRedirectsStayInTheOrigin(t *testing.T) {
 func TestBaseURLPasswordNeverInErrors(t *testing.T) {
 	for _, raw := range []string{
 		"https://user:pw-s3cr3t@cloud.example.com/%zz", // does not parse
-		"ftp://user:pw-s3cr3t@cloud.example.com",        // wrong scheme
-		"https://user:pw-s3cr3t@",                       // no host
-		"https://user:pw-s3cr3t@cloud.example.com",      // user info
-		"http://user:pw-s3cr3t@cloud.example.com",       // user info, plain http
+		"ftp://user:pw-s3cr3t@cloud.example.com",       // wrong scheme
+		"https://user:pw-s3cr3t@",                      // no host
+		"https://user:pw-s3cr3t@cloud.example.com",     // user info
+		"http://user:pw-s3cr3t@cloud.example.com",      // user info, plain http
 	} {
 		_, err := atlas.NewClient(atlas.WithBaseURL(raw), atlas.WithDigestAuth("p", "k"))
 		if err == nil {

@@ -113,4 +113,3 @@ func isIPOrCIDR(s string) bool {
 	}
 	return false
 }
-
