@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -18,13 +19,15 @@ import (
 
 // Exit codes, stable for scripts.
 const (
-	ExitOK      = 0 // the link-token was created and written
-	ExitFailure = 1 // Atlas answered with an error, or the network failed
+	ExitOK      = 0 // the request succeeded and its answer was written
+	ExitFailure = 1 // Atlas answered with an error or an unusable answer, or the network failed
 	ExitUsage   = 2 // bad flags, input, configuration or credentials: nothing was sent
+	// ExitUnwritten: Atlas acted (a 2xx answer, e.g. a link-token was created) but the answer could not be written
+	// as asked (--output-file, --output template): it is on stdout verbatim instead. Do not simply run again.
+	ExitUnwritten = 3
+	// ExitInterrupted: SIGINT or SIGTERM; stderr says whether a request was in flight (Atlas may have acted).
+	ExitInterrupted = 130
 )
-
-// maxInputBytes bounds a request body read from a file or stdin.
-const maxInputBytes = 1 << 20
 
 // Environment is everything the command touches outside itself, so tests can run it in-process.
 type Environment struct {
@@ -43,9 +46,14 @@ type failure struct{ err error }
 func (f failure) Error() string { return f.err.Error() }
 func (f failure) Unwrap() error { return f.err }
 
-// Run executes the command line args and returns the exit code.
+// runState is what one invocation learns while it runs: whether a request has left the process.
+type runState struct{ sent atomic.Bool }
+
+// Run executes the command line args and returns the exit code. When ctx ends (the binary cancels it on SIGINT and
+// SIGTERM) the command stops at once, reading stdin included, and Run returns ExitInterrupted.
 func Run(ctx context.Context, args []string, env Environment) int {
-	root := newRootCommand(env)
+	state := &runState{}
+	root := newRootCommand(env, state)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
@@ -54,8 +62,28 @@ func Run(ctx context.Context, args []string, env Environment) int {
 	if err == nil {
 		return ExitOK
 	}
-	var apiErr *atlas.APIError
+	if ctx.Err() != nil && !errors.As(err, new(*unwritten)) {
+		if state.sent.Load() {
+			fmt.Fprintln(env.Stderr, "Error: interrupted while a request was in flight: Atlas may have acted on it; check before running the command again")
+		} else {
+			fmt.Fprintln(env.Stderr, "Error: interrupted; nothing was sent to Atlas")
+		}
+		return ExitInterrupted
+	}
+	var (
+		apiErr *atlas.APIError
+		uw     *unwritten
+		bad    *unusable
+	)
 	switch {
+	case errors.As(err, &uw):
+		_, _ = env.Stdout.Write(uw.body)
+		fmt.Fprintf(env.Stderr, "Error: %s\n", uw.Error())
+		return ExitUnwritten
+	case errors.As(err, &bad):
+		_, _ = env.Stdout.Write(bad.body)
+		fmt.Fprintf(env.Stderr, "Error: %s\n", bad.Error())
+		return ExitFailure
 	case errors.As(err, &apiErr):
 		// As the official CLI: the error document on stdout for scripts, a readable line on stderr.
 		if len(apiErr.Body) > 0 {
@@ -88,7 +116,7 @@ func describeAPIError(e *atlas.APIError) string {
 	return msg
 }
 
-func newRootCommand(env Environment) *cobra.Command {
+func newRootCommand(env Environment, state *runState) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "atlas",
 		Short:         "Create MongoDB Atlas link-tokens (atlas-linktoken)",
@@ -111,7 +139,8 @@ func newRootCommand(env Environment) *cobra.Command {
 	}
 	root.AddCommand(apiCmd)
 	apiCmd.AddCommand(service)
-	service.AddCommand(newCreateLinkTokenCommand(env), newDeleteLinkTokensCommand(env))
+	service.AddCommand(newCreateLinkTokenCommand(env, state), newDeleteLinkTokensCommand(env, state))
+	rejectUnknownCommands(root)
 	return root
 }
 
@@ -141,7 +170,7 @@ const settingsHelp = `Settings come from flags, then MONGODB_ATLAS_* environment
 
 Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent).`
 
-func newCreateLinkTokenCommand(env Environment) *cobra.Command {
+func newCreateLinkTokenCommand(env Environment, state *runState) *cobra.Command {
 	var (
 		f      commonFlags
 		file   string
@@ -160,15 +189,15 @@ The request body comes from --file PATH, or from standard input when it is piped
   echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken -P prod --output '{{.linkToken}}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolve(cmd, env, &f)
+			s, err := resolve(cmd, env, &f, "createLinkToken")
 			if err != nil {
 				return err
 			}
-			body, err := readBody(env, file)
+			body, err := readBody(cmd.Context(), env, file)
 			if err != nil {
 				return err
 			}
-			client, err := s.client(env)
+			client, err := s.client(env, state)
 			if err != nil {
 				return err
 			}
@@ -189,7 +218,7 @@ The request body comes from --file PATH, or from standard input when it is piped
 	return cmd
 }
 
-func newDeleteLinkTokensCommand(env Environment) *cobra.Command {
+func newDeleteLinkTokensCommand(env Environment, state *runState) *cobra.Command {
 	var f commonFlags
 	cmd := &cobra.Command{
 		Use:     "deleteLinkTokens",
@@ -204,11 +233,11 @@ On success Atlas answers 204 with no body, so nothing is printed (with --envelop
 		Example: `  atlas api cloudMigrationService deleteLinkTokens --orgId 4888442a3354817a7320eb61`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolve(cmd, env, &f)
+			s, err := resolve(cmd, env, &f, "deleteLinkTokens")
 			if err != nil {
 				return err
 			}
-			client, err := s.client(env)
+			client, err := s.client(env, state)
 			if err != nil {
 				return err
 			}
@@ -227,14 +256,21 @@ On success Atlas answers 204 with no body, so nothing is printed (with --envelop
 // settings are one invocation's checked settings: nothing has been sent yet.
 type settings struct {
 	cfg        *config
+	op         *operation
 	orgID      string
 	format     *formatter
 	outputFile string
+	enveloped  bool
 	debug      bool
 }
 
-// resolve checks configuration, orgId, version and output before anything is sent.
-func resolve(cmd *cobra.Command, env Environment, f *commonFlags) (*settings, error) {
+// resolve checks configuration, orgId, version and output before anything is sent: the output file can be written
+// and the output template works on a sample of the operation's answer, so nothing fails after Atlas has acted.
+func resolve(cmd *cobra.Command, env Environment, f *commonFlags, operationID string) (*settings, error) {
+	op, err := lookupOperation(operationID)
+	if err != nil {
+		return nil, err
+	}
 	profileFlag, _ := cmd.Flags().GetString("profile")
 	debug, _ := cmd.Flags().GetBool("debug")
 	cfg, err := loadConfig(env.ConfigDir, profileFlag, env.Getenv)
@@ -276,12 +312,20 @@ func resolve(cmd *cobra.Command, env Environment, f *commonFlags) (*settings, er
 	if err != nil {
 		return nil, err
 	}
-	return &settings{cfg: cfg, orgID: orgID, format: format, outputFile: f.outputFile, debug: debug}, nil
+	if err := format.check(op.sample(f.envelope)); err != nil {
+		return nil, err
+	}
+	if f.outputFile != "" {
+		if err := checkOutputFile(f.outputFile); err != nil {
+			return nil, err
+		}
+	}
+	return &settings{cfg: cfg, op: op, orgID: orgID, format: format, outputFile: f.outputFile, enveloped: f.envelope, debug: debug}, nil
 }
 
-// client builds the API client from the configuration's host and credentials.
-func (s *settings) client(env Environment) (*atlas.Client, error) {
-	baseURL, err := s.cfg.baseURL()
+// client builds the API client from the configuration's host and credentials. Every request it sends marks state.
+func (s *settings) client(env Environment, state *runState) (*atlas.Client, error) {
+	baseURL, from, err := s.cfg.baseURL()
 	if err != nil {
 		return nil, err
 	}
@@ -296,15 +340,37 @@ func (s *settings) client(env Environment) (*atlas.Client, error) {
 	if s.debug {
 		transport = &debugTransport{base: transport, w: env.Stderr}
 	}
-	return atlas.NewClient(
+	transport = &markSent{base: transport, state: state}
+	client, err := atlas.NewClient(
 		atlas.WithBaseURL(baseURL),
 		auth,
 		atlas.WithHTTPClient(&http.Client{Transport: transport}), // no Timeout: the client applies DefaultTimeout per call
 		atlas.WithUserAgent(strings.Replace(atlas.DefaultUserAgent(), "atlas-linktoken/", "atlas-linktoken-cli/", 1)),
 	)
+	if errors.Is(err, atlas.ErrInsecureHTTP) {
+		secure := strings.Replace(atlas.RedactURL(baseURL), "http://", "https://", 1)
+		return nil, fmt.Errorf("base URL %s (from %s) is plain http to a host that is not loopback: API keys and tokens would cross the network unencrypted; write %s instead", atlas.RedactURL(baseURL), from, secure)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("base URL from %s: %w", from, err)
+	}
+	return client, nil
 }
 
-// write prints a call's answer, or classifies its error: input errors are usage errors, the rest failures.
+// markSent records that a request left the process, so an interrupt can say whether Atlas may have acted.
+type markSent struct {
+	base  http.RoundTripper
+	state *runState
+}
+
+func (m *markSent) RoundTrip(req *http.Request) (*http.Response, error) {
+	m.state.sent.Store(true)
+	return m.base.RoundTrip(req)
+}
+
+// write prints a call's answer, or classifies its error: input errors are usage errors, the rest failures. Once
+// Atlas has answered 2xx, nothing is lost: an answer that cannot be written as asked goes to stdout verbatim
+// (unwritten), and an answer that is not what the operation promises is an error showing the body (unusable).
 func (s *settings) write(env Environment, resp *atlas.Response, err error) error {
 	if err != nil {
 		var inputErr *atlas.InputError
@@ -313,19 +379,23 @@ func (s *settings) write(env Environment, resp *atlas.Response, err error) error
 		}
 		return failure{err}
 	}
+	if problem := s.op.checkAnswer(resp, s.enveloped); problem != nil {
+		return &unusable{op: s.op, status: resp.StatusCode, body: resp.Body, err: problem}
+	}
 	toTerminal := s.outputFile == "" && env.StdoutIsTerminal
 	if toTerminal && !isTextual(resp.Header.Get("Content-Type")) {
-		return failure{fmt.Errorf("the response is binary (%s): use --output-file, or redirect stdout", resp.Header.Get("Content-Type"))}
+		return &unwritten{op: s.op, status: resp.StatusCode, body: resp.Body,
+			err: fmt.Errorf("the response is binary (%s): use --output-file, or redirect stdout", resp.Header.Get("Content-Type"))}
 	}
 	var out []byte
 	if len(resp.Body) > 0 { // a 204 has nothing to format
 		if out, err = s.format.format(resp.Body, toTerminal); err != nil {
-			return failure{err}
+			return &unwritten{op: s.op, status: resp.StatusCode, body: resp.Body, err: err}
 		}
 	}
 	if s.outputFile != "" {
 		if err := writeFileAtomic(s.outputFile, out); err != nil {
-			return failure{fmt.Errorf("--output-file: %w", err)}
+			return &unwritten{op: s.op, status: resp.StatusCode, body: resp.Body, err: fmt.Errorf("writing --output-file %s: %w", s.outputFile, err)}
 		}
 		return nil
 	}
@@ -337,40 +407,6 @@ func (s *settings) write(env Environment, resp *atlas.Response, err error) error
 
 func isTextual(contentType string) bool {
 	return contentType == "" || strings.Contains(contentType, "json") || strings.HasPrefix(contentType, "text/")
-}
-
-// readBody reads the request body from --file PATH, or stdin (piped, or --file -), and checks it strictly.
-func readBody(env Environment, file string) ([]byte, error) {
-	var (
-		r      io.Reader
-		source string
-	)
-	switch {
-	case file != "" && file != "-" && env.StdinIsPiped:
-		return nil, errors.New("request body given twice: both --file and piped standard input; use one (add </dev/null to ignore stdin)")
-	case file == "-" || (file == "" && env.StdinIsPiped):
-		r, source = env.Stdin, "standard input"
-	case file != "":
-		fh, err := openInput(file)
-		if err != nil {
-			return nil, fmt.Errorf("--file: %w", err)
-		}
-		defer fh.Close()
-		r, source = fh, file
-	default:
-		return nil, errors.New(`no request body: pass --file PATH or pipe JSON to standard input, e.g. echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken ...`)
-	}
-	body, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading request body from %s: %w", source, err)
-	}
-	if len(body) > maxInputBytes {
-		return nil, fmt.Errorf("request body from %s exceeds %d bytes", source, maxInputBytes)
-	}
-	if _, err := atlas.ParseTargetOrgRequest(body); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
-	return body, nil
 }
 
 func quoteAll(values []string) string {

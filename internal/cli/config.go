@@ -16,6 +16,7 @@ import (
 
 const (
 	envPrefix      = "MONGODB_ATLAS_"
+	legacyPrefix   = "MCLI_" // the official CLI's older prefix, honoured after MONGODB_ATLAS_
 	defaultProfile = "default"
 	cloudURL       = "https://cloud.mongodb.com/"
 	cloudGovURL    = "https://cloud.mongodbgov.com/"
@@ -83,40 +84,70 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 	return c, nil
 }
 
-// get returns MONGODB_ATLAS_<KEY> when set, else the profile's key.
-func (c *config) get(key string) string {
-	if v := c.getenv(envPrefix + strings.ToUpper(key)); v != "" {
-		return v
+// lookup returns key's value and where it came from: MONGODB_ATLAS_<KEY>, else the legacy MCLI_<KEY>, else the
+// profile. from names the source as a user would look for it.
+func (c *config) lookup(key string) (value, from string) {
+	for _, prefix := range []string{envPrefix, legacyPrefix} {
+		name := prefix + strings.ToUpper(key)
+		if v := c.getenv(name); v != "" {
+			return v, "environment variable " + name
+		}
 	}
-	return c.profile[key]
+	if v := c.profile[key]; v != "" {
+		return v, fmt.Sprintf("%s in profile %q of %s", key, c.profileName, c.file())
+	}
+	return "", ""
+}
+
+// get returns key's value from the environment or the profile (see lookup).
+func (c *config) get(key string) string {
+	v, _ := c.lookup(key)
+	return v
+}
+
+func (c *config) file() string {
+	if c.path == "" {
+		return "config.toml"
+	}
+	return c.path
 }
 
 // where says where key is looked for, for error messages.
 func (c *config) where(key string) string {
-	file := c.path
-	if file == "" {
-		file = "config.toml"
-	}
-	return fmt.Sprintf("%s%s or %s in profile %q of %s", envPrefix, strings.ToUpper(key), key, c.profileName, file)
+	return fmt.Sprintf("%s%s or %s in profile %q of %s", envPrefix, strings.ToUpper(key), key, c.profileName, c.file())
 }
 
 // baseURL is ops_manager_url (or its alias base_url), else the host the service names (cloudgov is Atlas for
-// Government), else Atlas.
-func (c *config) baseURL() (string, error) {
-	if u := c.get("ops_manager_url"); u != "" {
-		return u, nil
+// Government), else Atlas; from says where it came from. A URL with the API path appended, or without a scheme, is
+// refused with what to write instead.
+func (c *config) baseURL() (baseURL, from string, err error) {
+	for _, key := range []string{"ops_manager_url", "base_url"} {
+		if u, from := c.lookup(key); u != "" {
+			return u, from, checkBaseURL(u, from)
+		}
 	}
-	if u := c.get("base_url"); u != "" {
-		return u, nil
-	}
-	switch service := c.get("service"); service {
+	switch service, from := c.lookup("service"); service {
 	case "", "cloud":
-		return cloudURL, nil
+		return cloudURL, "the default (service cloud)", nil
 	case "cloudgov":
-		return cloudGovURL, nil
+		return cloudGovURL, from, nil
 	default:
-		return "", fmt.Errorf("unknown service %q (from %s): want cloud or cloudgov", service, c.where("service"))
+		return "", "", fmt.Errorf("unknown service %q (from %s): want cloud or cloudgov", service, from)
 	}
+}
+
+// checkBaseURL catches the base URLs users get wrong, naming where the value came from.
+func checkBaseURL(raw, from string) error {
+	shown := atlas.RedactURL(raw)
+	if !strings.Contains(raw, "://") {
+		return fmt.Errorf("base URL %q (from %s) has no scheme: write https://%s (or http://%s for a local emulator)", shown, from, shown, shown)
+	}
+	for _, suffix := range []string{"/api/atlas/v2", "/api/atlas/v1.0", "/api/atlas"} {
+		if trimmed := strings.TrimRight(raw, "/"); strings.HasSuffix(trimmed, suffix) {
+			return fmt.Errorf("base URL %q (from %s) ends in %s, which the CLI adds itself: write %s", shown, from, suffix, atlas.RedactURL(strings.TrimSuffix(trimmed, suffix)+"/"))
+		}
+	}
+	return nil
 }
 
 // authOption chooses how to authenticate, as the official Atlas CLI does: auth_type "service_account" or

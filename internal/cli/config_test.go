@@ -75,7 +75,7 @@ func TestProfileChoiceAndPrecedence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			base, err := cfg.baseURL()
+			base, _, err := cfg.baseURL()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestMissingConfigAndCredentialsMessages(t *testing.T) {
 		}
 	}
 	cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{"MONGODB_ATLAS_SERVICE": "moon"}))
-	if _, err := cfg.baseURL(); err == nil || !strings.Contains(err.Error(), `unknown service "moon"`) {
+	if _, _, err := cfg.baseURL(); err == nil || !strings.Contains(err.Error(), `unknown service "moon"`) {
 		t.Errorf("unknown service: %v", err)
 	}
 	if _, err := loadConfig(writeConfig(t, "[default\nx="), "", envOf(nil)); err == nil || !strings.Contains(err.Error(), "config.toml") {

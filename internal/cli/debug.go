@@ -1,15 +1,21 @@
 package cli
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"regexp"
+	"strconv"
 	"sync"
 )
 
-// debugTransport dumps each request and response to w with secrets redacted. It sits beneath the client's
-// authentication, so it shows the real Authorization header, and redacts it.
+// maxDebugBody bounds how much of each body --debug shows (and so reads ahead of the client).
+const maxDebugBody = 64 << 10
+
+// debugTransport dumps each request and response to w with secrets redacted: headers, and at most maxDebugBody of
+// each body. It sits beneath the client's authentication, so it shows the real Authorization header, and redacts
+// it. The response body is not read beyond what is shown: the client still reads (and bounds) the rest.
 type debugTransport struct {
 	base http.RoundTripper
 	mu   sync.Mutex
@@ -17,34 +23,70 @@ type debugTransport struct {
 }
 
 var (
-	secretHeader = regexp.MustCompile(`(?mi)^((?:proxy-)?authorization):[^\r\n]*`)
-	secretField  = regexp.MustCompile(`("(?:linkToken|access_token|client_secret|private_api_key)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	secretHeader = regexp.MustCompile(`(?mi)^((?:proxy-)?authorization|cookie|set-cookie):[^\r\n]*`)
+	secretField  = regexp.MustCompile(`("(?:linkToken|access_token|refresh_token|id_token|client_secret|private_api_key|password)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	// secretForm catches the same names form-encoded (a token endpoint may answer application/x-www-form-urlencoded).
+	secretForm = regexp.MustCompile(`(?i)\b((?:linkToken|access_token|refresh_token|id_token|client_secret|private_api_key|password)=)[^&\s"]*`)
+	// urlPassword catches user:password@ in any URL a dump shows.
+	urlPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
 )
 
 // redact removes credentials and link-tokens from a dump.
 func redact(dump []byte) []byte {
 	dump = secretHeader.ReplaceAll(dump, []byte("$1: [REDACTED]"))
-	return secretField.ReplaceAll(dump, []byte(`$1"[REDACTED]"`))
+	dump = secretField.ReplaceAll(dump, []byte(`$1"[REDACTED]"`))
+	dump = secretForm.ReplaceAll(dump, []byte(`$1[REDACTED]`))
+	return urlPassword.ReplaceAll(dump, []byte(`${1}xxxxx@`))
 }
 
 func (t *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if dump, err := httputil.DumpRequestOut(req, true); err == nil {
-		t.write("request", dump)
+	if dump, err := httputil.DumpRequestOut(req, false); err == nil {
+		body, rest, err := peekBody(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		if req.Body != nil {
+			clone := *req // a RoundTripper must not change the caller's request
+			clone.Body = rest
+			req = &clone
+		}
+		t.write("request", dump, body)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	if dump, err := httputil.DumpResponse(resp, true); err == nil {
-		t.write("response", dump)
+	if dump, err := httputil.DumpResponse(resp, false); err == nil {
+		body, rest, err := peekBody(resp.Body)
+		if err == nil {
+			resp.Body = rest
+		}
+		t.write("response", dump, body)
 	}
 	return resp, nil
 }
 
-func (t *debugTransport) write(kind string, dump []byte) {
+// peekBody reads up to maxDebugBody+1 bytes of body and returns them with a body that yields everything again.
+func peekBody(body io.ReadCloser) ([]byte, io.ReadCloser, error) {
+	if body == nil || body == http.NoBody {
+		return nil, body, nil
+	}
+	head, err := io.ReadAll(io.LimitReader(body, maxDebugBody+1))
+	rest := struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), body), body}
+	return head, rest, err
+}
+
+func (t *debugTransport) write(kind string, headers, body []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_, _ = io.WriteString(t.w, "--- "+kind+" ---\n")
-	_, _ = t.w.Write(redact(dump))
+	_, _ = t.w.Write(redact(headers))
+	if len(body) > maxDebugBody {
+		body = append(body[:maxDebugBody:maxDebugBody], []byte("\n[… body cut at "+strconv.Itoa(maxDebugBody)+" bytes]")...)
+	}
+	_, _ = t.w.Write(redact(body))
 	_, _ = io.WriteString(t.w, "\n")
 }

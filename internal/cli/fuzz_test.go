@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 )
@@ -40,7 +41,7 @@ func FuzzRequestBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		body, err := readBody(Environment{Stdin: bytes.NewReader(data), StdinIsPiped: true}, "")
+		body, err := readBody(context.Background(), Environment{Stdin: bytes.NewReader(data), StdinIsPiped: true}, "")
 		if err == nil && !bytes.Equal(body, data) {
 			t.Fatalf("accepted body changed: %q → %q", data, body)
 		}

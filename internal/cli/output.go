@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func newFormatter(output string) (*formatter, error) {
 		text, name = strings.TrimPrefix(output, "go-template="), "go-template"
 	case strings.HasPrefix(output, "go-template-file="):
 		path := strings.TrimPrefix(output, "go-template-file=")
-		data, err := os.ReadFile(path)
+		data, err := readTemplateFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("--output go-template-file: %w", err)
 		}
@@ -41,6 +42,35 @@ func newFormatter(output string) (*formatter, error) {
 		return nil, fmt.Errorf("--output: %w", err)
 	}
 	return &formatter{tmpl: tmpl}, nil
+}
+
+// readTemplateFile reads a template file of at most maxInputBytes (a template is small; /dev/zero is not).
+func readTemplateFile(path string) ([]byte, error) {
+	fh, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxInputBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("%s exceeds %d bytes", path, maxInputBytes)
+	}
+	return data, nil
+}
+
+// check executes the template on sample, a value shaped like the answer, before anything is sent: a misspelt key
+// ({{.LinkToken}} for {{.linkToken}}) fails now rather than after Atlas has acted.
+func (f *formatter) check(sample any) error {
+	if f.tmpl == nil {
+		return nil
+	}
+	if err := f.tmpl.Execute(io.Discard, sample); err != nil {
+		return fmt.Errorf("--output template does not fit the answer: %w (nothing was sent; keys are the JSON names, such as {{.linkToken}})", err)
+	}
+	return nil
 }
 
 // format renders body, adding a final newline when the output goes to a terminal.

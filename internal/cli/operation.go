@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
+)
+
+// spec is the embedded OpenAPI document, parsed once per process (about 5 ms).
+var spec = sync.OnceValues(api.Load)
+
+// operation is what the CLI needs to know of one operation of the spec.
+type operation struct {
+	id      string
+	summary string
+	method  string
+	success *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
+}
+
+func lookupOperation(id string) (*operation, error) {
+	doc, err := spec()
+	if err != nil {
+		return nil, err
+	}
+	op, method, _ := api.FindOperation(doc, id)
+	if op == nil {
+		return nil, fmt.Errorf("operation %s is not in the embedded spec", id)
+	}
+	return &operation{id: id, summary: op.Summary, method: method, success: api.SuccessSchema(op)}, nil
+}
+
+// sample is a value shaped like the operation's answer (wrapped as Atlas wraps it with envelope=true), to try an
+// output template on before anything is sent.
+func (o *operation) sample(enveloped bool) any {
+	var body any
+	if o.success != nil {
+		body = api.Sample(o.success)
+	}
+	if enveloped {
+		return map[string]any{"status": json.Number("200"), "content": body}
+	}
+	return body
+}
+
+// checkAnswer says what is wrong with a 2xx answer that is not what the operation promises: not JSON, malformed,
+// or not matching the success schema (createLinkToken's answer must hold a linkToken).
+func (o *operation) checkAnswer(resp *atlas.Response, enveloped bool) error {
+	if o.success == nil && !enveloped {
+		return nil // 204: nothing is promised
+	}
+	contentType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if contentType != "application/json" && !(strings.HasPrefix(contentType, "application/") && strings.HasSuffix(contentType, "+json")) {
+		return fmt.Errorf("the answer is %q, not JSON", resp.Header.Get("Content-Type"))
+	}
+	var value any
+	if err := json.Unmarshal(resp.Body, &value); err != nil {
+		return fmt.Errorf("the answer is not valid JSON: %v", err)
+	}
+	if enveloped {
+		env, ok := value.(map[string]any)
+		if !ok {
+			return fmt.Errorf("the answer is not an envelope")
+		}
+		value = env["content"]
+		if value == nil {
+			value = env["envelope"]
+		}
+		if o.success == nil {
+			return nil
+		}
+	}
+	if err := o.success.VisitJSON(value, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("the answer does not match the %s result: %s", o.id, firstLine(err.Error()))
+	}
+	if o.id == "createLinkToken" {
+		if m, ok := value.(map[string]any); ok && m["linkToken"] == "" {
+			return fmt.Errorf("the answer's linkToken is empty")
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// acted says in plain words what a 2xx answer means Atlas did: "the link-token was created".
+func (o *operation) acted() string {
+	if rest, ok := strings.CutPrefix(o.summary, "Create One "); ok {
+		return "the " + strings.ToLower(rest) + " was created"
+	}
+	if rest, ok := strings.CutPrefix(o.summary, "Remove One "); ok {
+		return "the " + strings.ToLower(rest) + " was removed"
+	}
+	return "Atlas acted on the request"
+}
+
+// unwritten is a 2xx answer that could not be written as asked. Run prints the body to stdout verbatim and exits
+// ExitUnwritten.
+type unwritten struct {
+	op     *operation
+	status int
+	body   []byte
+	err    error
+}
+
+func (u *unwritten) Error() string {
+	return fmt.Sprintf("%s succeeded (HTTP %d): %s, but its answer could not be written: %v. The answer is on standard output above, exactly as Atlas sent it; keep it, and do not run the command again to get another",
+		u.op.id, u.status, u.op.acted(), u.err)
+}
+
+func (u *unwritten) Unwrap() error { return u.err }
+
+// unusable is a 2xx answer that is not what the operation promises. Run prints the body to stdout and exits
+// ExitFailure.
+type unusable struct {
+	op     *operation
+	status int
+	body   []byte
+	err    error
+}
+
+func (u *unusable) Error() string {
+	return fmt.Sprintf("%s: Atlas answered HTTP %d, but %v (the body, %d bytes, is on standard output); Atlas may have acted: %s",
+		u.op.id, u.status, u.err, len(u.body), strings.Replace(u.op.acted(), " was ", " may have been ", 1))
+}
+
+func (u *unusable) Unwrap() error { return u.err }
