@@ -168,7 +168,7 @@ func addCommonFlags(cmd *cobra.Command, f *commonFlags) {
 
 const settingsHelp = `Settings come from flags, then MONGODB_ATLAS_* environment variables, then the Atlas CLI profile (-P, MONGODB_ATLAS_PROFILE or "default") in the Atlas CLI's config.toml.
 
-Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent).`
+Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent); 3 Atlas acted but the answer could not be written as asked (it is on stdout: keep it); 130 interrupted.`
 
 func newCreateLinkTokenCommand(env Environment, state *runState) *cobra.Command {
 	var (

@@ -16,13 +16,27 @@
 //	                               fresh digest challenges in WWW-Authenticate
 //	406     INVALID_ACCEPT_HEADER  v2 Accept names an Atlas version the spec does not define (no Accept, */* or
 //	                               application/json mean the default version)
+//	400     INVALID_JSON           the body is not UTF-8, or has data after its JSON value
 //	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec; detail and
 //	                               badRequestDetail.fields name the field
+//	400     INVALID_ATTRIBUTE      the body holds an attribute the schema does not declare (names match exactly:
+//	                               accessListIPs is unknown)
+//	400     INVALID_IP_ADDRESS_OR_CIDR_NOTATION
+//	                               an access-list entry is not an IP address or CIDR block
 //	404     ORG_NOT_FOUND          orgId is well formed but not an organization of the emulator
 //	403     USER_UNAUTHORIZED      the API key is not Organization Owner of orgId
 //	404     ORG_LINK_NOT_FOUND     DELETE, but the org has no link: none was created, or it was deleted already
 //	201                            POST: a fresh link-token; the org is now linked
 //	204                            DELETE: the org link is removed (no body)
+//
+// Not verified against the live server: the codes INVALID_JSON, INVALID_ATTRIBUTE and
+// INVALID_IP_ADDRESS_OR_CIDR_NOTATION (Atlas uses them elsewhere; the detail texts are Atlas' usual wording),
+// INVALID_ACCEPT_HEADER and ORG_LINK_NOT_FOUND, and the order of the checks.
+//
+// As a server it is bounded: Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
+// bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle connections close after
+// DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside handlers and returns once
+// they have all returned.
 //
 // Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
 // grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
