@@ -46,11 +46,11 @@ check-generated:
 		echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; fi && \
 	echo "gen/ is up to date with api/openapi.yaml"
 
-## update-spec UPSTREAM=path/to/v2.yaml: re-trim api/openapi.yaml from a new upstream spec, then regenerate gen/
+## update-spec UPSTREAM=path/to/v2.yaml [ALLOW_BREAKING=1]: re-trim api/openapi.yaml from a new upstream spec and
+## regenerate gen/, atomically (in a temporary copy; replaced only when trim, generate, build, vet and the change
+## report all succeed); the oasdiff change report goes to api/CHANGES.txt; breaking changes need ALLOW_BREAKING=1
 update-spec:
-	@test -n "$(UPSTREAM)" || { echo "usage: make update-spec UPSTREAM=path/to/v2.yaml"; exit 2; }
-	$(GO) run ./api/cmd/trimspec -upstream "$(UPSTREAM)"
-	$(GO) generate ./...
+	@bash scripts/update-spec.sh "$(UPSTREAM)" "$(ALLOW_BREAKING)"
 
 ## fuzz: run every fuzz target for FUZZTIME each (the seed corpora also run in make test)
 FUZZTIME ?= 30s

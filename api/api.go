@@ -4,10 +4,16 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -26,7 +32,7 @@ func Load() (*openapi3.T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: parse openapi.yaml: %w", err)
 	}
-	if err := doc.Validate(context.Background()); err != nil {
+	if err := doc.Validate(context.Background(), openapi3.SetRegexCompiler(CompilePattern)); err != nil {
 		return nil, fmt.Errorf("api: validate openapi.yaml: %w", err)
 	}
 	return doc, nil
@@ -60,4 +66,35 @@ func Versions(doc *openapi3.T) []string {
 	}
 	slices.Sort(versions)
 	return versions
+}
+
+// UpstreamSHA256 is the sha256 of the upstream file the embedded document was cut from (info.x-upstream-sha256).
+func UpstreamSHA256() string {
+	m := upstreamSHA.FindSubmatch(specYAML)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
+}
+
+var upstreamSHA = regexp.MustCompile(`(?m)^\s+x-upstream-sha256:\s*([0-9a-f]{64})\s*$`)
+
+// FindUpstream looks below dir for the file whose sha256 is sum (UpstreamSHA256: the file the committed document
+// was cut from), for tests that re-trim it; "" when dir or the file is absent.
+func FindUpstream(dir, sum string) string {
+	var found string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || found != "" || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err == nil {
+			h := sha256.Sum256(data)
+			if hex.EncodeToString(h[:]) == sum {
+				found = path
+			}
+		}
+		return nil
+	})
+	return found
 }

@@ -10,24 +10,23 @@ import (
 	"testing"
 )
 
+// What our code depends on, not upstream's text: older upstream files lack responses newer ones declare (429, say).
 func TestLoadValidatesAndHoldsCreateLinkToken(t *testing.T) {
 	doc, err := Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	const path = "/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens"
-	item := doc.Paths.Value(path)
-	if item == nil || item.Post == nil {
-		t.Fatalf("spec has no POST %s", path)
+	op, method, path := FindOperation(doc, "createLinkToken")
+	if op == nil || method != "POST" || path != "/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens" {
+		t.Fatalf("createLinkToken is %s %s, want POST on the linkTokens path (generated names depend on it)", method, path)
 	}
-	op := item.Post
-	if op.OperationID != "createLinkToken" {
-		t.Errorf("operationId = %q, want createLinkToken (generated names depend on it)", op.OperationID)
-	}
-	for _, code := range []string{"200", "201", "400", "401", "403", "404", "429", "500"} {
+	for _, code := range []string{"200", "201"} { // 201: our overlay, the live server's answer
 		if op.Responses.Value(code) == nil {
-			t.Errorf("response %s not declared", code)
+			t.Errorf("success response %s not declared", code)
 		}
+	}
+	if s := SuccessSchema(op); s == nil || s.Properties["linkToken"] == nil {
+		t.Errorf("the success body does not hold linkToken: %+v", s)
 	}
 	orgID := op.Parameters.GetByInAndName("path", "orgId")
 	if orgID == nil || orgID.Schema.Value.Pattern != "^([a-f0-9]{24})$" {
@@ -43,8 +42,8 @@ func TestLoadValidatesAndHoldsCreateLinkToken(t *testing.T) {
 			t.Errorf("security scheme %s missing", scheme)
 		}
 	}
-	if got := Versions(doc); !slices.Equal(got, []string{"2023-01-01"}) {
-		t.Errorf("Versions = %v, want [2023-01-01]", got)
+	if got := Versions(doc); !slices.Contains(got, "2023-01-01") {
+		t.Errorf("Versions = %v, want 2023-01-01 among them", got)
 	}
 }
 
@@ -68,25 +67,34 @@ func TestLoadReturnsIndependentCopies(t *testing.T) {
 	}
 }
 
-// The document records the upstream file it was cut from; where that snapshot is present, its hash must match.
+// The document records the upstream file it was cut from. Where ../shared/upstream holds snapshots, the recorded
+// file is looked up by its hash (after make update-spec UPSTREAM=<newer file> it may be a file not there: skip).
 func TestUpstreamHashMatchesSnapshot(t *testing.T) {
+	recorded := UpstreamSHA256()
+	if len(recorded) != 64 {
+		t.Fatalf("info.x-upstream-sha256 = %q, want a sha256 hex digest", recorded)
+	}
 	doc, err := Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	recorded, _ := doc.Info.Extensions["x-upstream-sha256"].(string)
-	if len(recorded) != 64 {
-		t.Fatalf("info.x-upstream-sha256 = %q, want a sha256 hex digest", recorded)
+	if got, _ := doc.Info.Extensions["x-upstream-sha256"].(string); got != recorded {
+		t.Errorf("UpstreamSHA256 = %s, info says %s", recorded, got)
 	}
-	upstream, err := os.ReadFile(filepath.Join("..", "..", "shared", "upstream", "v2.yaml"))
-	if os.IsNotExist(err) {
+	dir := filepath.Join("..", "..", "shared", "upstream")
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
 		t.Skip("../shared/upstream is absent (a user's clone); nothing to compare with")
 	}
+	path := FindUpstream(dir, recorded)
+	if path == "" {
+		t.Skipf("the upstream file the spec records (sha256 %s) is not among ../shared/upstream's snapshots", recorded)
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(upstream)
-	if got := hex.EncodeToString(sum[:]); got != recorded {
-		t.Errorf("upstream snapshot sha256 = %s, spec records %s", got, recorded)
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != recorded {
+		t.Errorf("%s does not hash to %s", path, recorded)
 	}
 }

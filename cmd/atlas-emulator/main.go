@@ -64,6 +64,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, "listening on", srv.URL)
+	if skipped := srv.SkippedPatterns(); len(skipped) > 0 {
+		logger.Printf("warning: these schema patterns are not checked (Go's regexp cannot compile them): %q", skipped)
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	sig := <-stop

@@ -52,7 +52,7 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *operationsPath, err)
 	}
-	opts := trim.Options{Operations: ops, Description: description}
+	opts := trim.Options{Operations: ops, Description: description, ListName: *operationsPath}
 	if *overlayPath != "" {
 		if opts.Overlay, err = overlay.Parse(*overlayPath); err != nil {
 			return fmt.Errorf("overlay %s: %w", *overlayPath, err)

@@ -16,12 +16,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
 )
 
 // Operation is one wanted operation: Name becomes its operationId in the output, so generated code keeps its
@@ -29,6 +32,7 @@ import (
 type Operation struct {
 	Name    string
 	Aliases []string
+	Line    int // line of the operations list that names it; 0 when not from a list
 }
 
 func (o Operation) matches(names ...string) bool {
@@ -45,6 +49,7 @@ func (o Operation) matches(names ...string) bool {
 func ParseOperations(data []byte) ([]Operation, error) {
 	var ops []Operation
 	seen := map[string]int{}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 BOM some editors write
 	scanner := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; scanner.Scan(); line++ {
 		text, _, _ := strings.Cut(scanner.Text(), "#")
@@ -58,7 +63,7 @@ func ParseOperations(data []byte) ([]Operation, error) {
 			}
 			seen[name] = line
 		}
-		ops = append(ops, Operation{Name: fields[0], Aliases: fields[1:]})
+		ops = append(ops, Operation{Name: fields[0], Aliases: fields[1:], Line: line})
 	}
 	if err := scanner.Err(); err != nil {
 		return nil, err
@@ -76,6 +81,8 @@ type Options struct {
 	Overlay *overlay.Overlay
 	// Description replaces info.description (upstream's is about the whole API).
 	Description string
+	// ListName names the operations list in errors ("api/operations.txt"), which then say LIST:LINE.
+	ListName string
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -87,6 +94,9 @@ var topLevelKept = []string{"openapi", "info", "servers", "security", "paths", "
 func Trim(upstream []byte, opts Options) ([]byte, error) {
 	if len(opts.Operations) == 0 {
 		return nil, errors.New("no operations to keep")
+	}
+	if start := bytes.TrimLeft(bytes.TrimPrefix(upstream, []byte("\xef\xbb\xbf")), " \t\r\n"); len(start) > 0 && (start[0] == '{' || start[0] == '[') {
+		return nil, errors.New("upstream is JSON (v2.json?): its trimmed form would be JSON-style YAML nobody can diff against the committed one; use the YAML twin published beside it (v2.yaml)")
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(upstream, &doc); err != nil {
@@ -110,9 +120,12 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 	components := get(root, "components")
 
 	c := &collector{components: components, refs: map[string]bool{}, schemes: map[string]bool{}, tags: map[string]bool{}}
-	newPaths, err := c.selectOperations(paths, opts.Operations)
+	newPaths, err := c.selectOperations(paths, opts.Operations, opts.ListName)
 	if err != nil {
 		return nil, err
+	}
+	if err := c.complete(root, newPaths); err != nil {
+		return nil, fmt.Errorf("upstream looks truncated or incomplete: %w", err)
 	}
 	if sec := get(root, "security"); sec != nil {
 		c.security(sec)
@@ -179,6 +192,9 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	if err := validate(buf.Bytes()); err != nil {
+		if strings.Contains(err.Error(), "conflicting paths") {
+			err = fmt.Errorf("%w (upstream declares the same path template twice with different parameter names, e.g. {name} and {sampleDatasetId} at one position; OpenAPI 3 forbids that and so does every router: trim such operations apart, or correct one path in api/overlay.yaml)", err)
+		}
 		return nil, fmt.Errorf("trimmed document is invalid: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -211,7 +227,57 @@ func validate(data []byte) error {
 	if err != nil {
 		return err
 	}
-	return doc.Validate(context.Background())
+	// Patterns Go cannot compile (lookaheads) are skipped, not fatal: see api.CompilePattern.
+	return doc.Validate(context.Background(), openapi3.SetRegexCompiler(api.CompilePattern))
+}
+
+// nearest returns the known names closest to any of names (edit distance at most 3, or a case-insensitive match),
+// best first, at most three.
+func nearest(names, known []string) []string {
+	type candidate struct {
+		name string
+		dist int
+	}
+	var found []candidate
+	for _, k := range known {
+		if k == "" {
+			continue
+		}
+		best := 1 << 30
+		for _, n := range names {
+			d := levenshtein(strings.ToLower(n), strings.ToLower(k))
+			best = min(best, d)
+		}
+		if best <= 3 && !slices.ContainsFunc(found, func(c candidate) bool { return c.name == k }) {
+			found = append(found, candidate{k, best})
+		}
+	}
+	slices.SortFunc(found, func(a, b candidate) int { return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(a.name, b.name)) })
+	var out []string
+	for i := 0; i < len(found) && i < 3; i++ {
+		out = append(out, found[i].name)
+	}
+	return out
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // collector gathers what the chosen operations reference, transitively.
@@ -223,8 +289,55 @@ type collector struct {
 	tags       map[string]bool
 }
 
+// complete checks that upstream holds what the kept operations need beyond their $refs, which closure checks: a
+// document cut short (a truncated download) still parses as YAML, but lacks its servers, its security schemes or
+// the tags the operations name, and would trim to a document missing them.
+func (c *collector) complete(root, paths *yaml.Node) error {
+	var missing []string
+	if servers := get(root, "servers"); servers == nil || servers.Kind != yaml.SequenceNode || len(servers.Content) == 0 {
+		missing = append(missing, "servers")
+	}
+	info := get(root, "info")
+	for _, key := range []string{"title", "version"} {
+		if scalar(get(info, key)) == "" {
+			missing = append(missing, "info."+key)
+		}
+	}
+	global := get(root, "security")
+	for _, pathPair := range pairs(paths) {
+		for _, pair := range pairs(pathPair[1]) {
+			if !slices.Contains(httpMethods, pair[0].Value) {
+				continue
+			}
+			if own := get(pair[1], "security"); own == nil && (global == nil || len(global.Content) == 0) {
+				missing = append(missing, fmt.Sprintf("security for %s %s (no security of its own, no top-level security)", strings.ToUpper(pair[0].Value), pathPair[0].Value))
+			}
+		}
+	}
+	defined := map[string]bool{}
+	for _, tag := range sequence(get(root, "tags")) {
+		defined[scalar(get(tag, "name"))] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.tags)) {
+		if !defined[name] {
+			missing = append(missing, fmt.Sprintf("tag %q (used by the operations, not in the top-level tags)", name))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.schemes)) {
+		if c.component("securitySchemes/"+escape(name)) == nil {
+			missing = append(missing, fmt.Sprintf("security scheme %q", name))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("it lacks %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
 // selectOperations returns a paths mapping holding only the wanted operations, renamed, and records their refs.
-func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation) (*yaml.Node, error) {
+// Unknown names are reported against listName:LINE, with the nearest upstream names.
+func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listName string) (*yaml.Node, error) {
+	var known []string // every operationId and override upstream, for "did you mean"
 	found := make([][]string, len(wanted))
 	out := &yaml.Node{Kind: yaml.MappingNode}
 	for _, pathPair := range pairs(paths) {
@@ -237,6 +350,7 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation) (*yam
 			}
 			op := pair[1]
 			id, override := scalar(get(op, "operationId")), scalar(get(op, "x-xgen-operation-id-override"))
+			known = append(known, id, override)
 			matchedBy := -1
 			for i, w := range wanted {
 				if !w.matches(id, override) {
@@ -274,7 +388,15 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation) (*yam
 	for i, w := range wanted {
 		switch len(found[i]) {
 		case 0:
-			problems = append(problems, fmt.Sprintf("unknown operation %q: no operationId or x-xgen-operation-id-override matches %s", w.Name, strings.Join(append([]string{w.Name}, w.Aliases...), " or ")))
+			where := ""
+			if listName != "" && w.Line > 0 {
+				where = fmt.Sprintf("%s:%d: ", listName, w.Line)
+			}
+			problem := fmt.Sprintf("%sunknown operation %q: no operationId or x-xgen-operation-id-override matches %s", where, w.Name, strings.Join(append([]string{w.Name}, w.Aliases...), " or "))
+			if near := nearest(append([]string{w.Name}, w.Aliases...), known); len(near) > 0 {
+				problem += "; did you mean " + strings.Join(near, " or ") + "?"
+			}
+			problems = append(problems, problem)
 		case 1:
 		default:
 			problems = append(problems, fmt.Sprintf("operation %q matches %d operations: %s", w.Name, len(found[i]), strings.Join(found[i], ", ")))
@@ -424,6 +546,13 @@ func hasAlias(n *yaml.Node) bool {
 		}
 	}
 	return false
+}
+
+func sequence(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
 }
 
 func pairs(m *yaml.Node) [][2]*yaml.Node {

@@ -2,6 +2,7 @@ package trim
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -223,7 +224,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"unknown operation", small, []Operation{{Name: "getNode"}, {Name: "nope", Aliases: []string{"nada"}}}, `unknown operation "nope": no operationId or x-xgen-operation-id-override matches nope or nada`},
 		{"two names for one operation", small, []Operation{{Name: "getNode"}, {Name: "getNodeLongName"}}, "both match GET /nodes/{id}"},
-		{"not YAML", "{{{", []Operation{{Name: "x"}}, "not YAML"},
+		{"not YAML", "key: [unclosed", []Operation{{Name: "x"}}, "not YAML"},
 		{"not OpenAPI", "a: b\n", []Operation{{Name: "x"}}, "not an OpenAPI 3 document"},
 		{"no paths", "openapi: 3.0.1\n", []Operation{{Name: "x"}}, "no paths"},
 		{"dangling ref", strings.Replace(small, "$ref: '#/components/schemas/Error'", "$ref: '#/components/schemas/Missing'", 1), []Operation{{Name: "getNode"}}, "dangling $ref #/components/schemas/Missing"},
@@ -264,5 +265,67 @@ func TestEscapeRoundTrip(t *testing.T) {
 	}
 	if !bytes.Equal([]byte(escape("a/b~")), []byte("a~1b~0")) {
 		t.Error("escape does not follow RFC 6901")
+	}
+}
+
+// A truncated upstream file still parses; the trimmer must refuse it rather than write a document without servers,
+// security or tags. Cut at every line: each cut either fails or trims to exactly the full file's result.
+func TestTruncatedUpstreamIsRefused(t *testing.T) {
+	ops := Options{Operations: []Operation{{Name: "getNode"}}}
+	sha := regexp.MustCompile(`[0-9a-f]{64}`) // the upstream file's hash differs by construction
+	full := sha.ReplaceAllString(mustTrim(t, small, ops), "SHA")
+	refused := 0
+	for cut := 0; cut < len(small); cut++ {
+		if small[cut] != '\n' {
+			continue
+		}
+		out, err := Trim([]byte(small[:cut+1]), ops)
+		switch {
+		case err != nil:
+			if strings.Contains(err.Error(), "truncated or incomplete") {
+				refused++
+			}
+		case sha.ReplaceAllString(string(out), "SHA") != full:
+			t.Fatalf("cut after byte %d trims to a different document without an error:\n%s", cut, out)
+		}
+	}
+	if refused == 0 {
+		t.Error("no cut was reported as truncated or incomplete")
+	}
+	noTags := strings.Replace(small, "tags:\n    - name: Nodes\n", "tags:\n", 1)
+	if _, err := Trim([]byte(noTags), ops); err == nil || !strings.Contains(err.Error(), `tag "Nodes"`) {
+		t.Errorf("a tag the operation uses but upstream lacks: %v", err)
+	}
+}
+
+// Patterns RE2 cannot compile (lookaheads) must not block trimming.
+func TestLookaheadPatternsDoNotBlock(t *testing.T) {
+	withLookahead := strings.Replace(small, "        Unused:\n            type: string", "        Unused:\n            type: string", 1)
+	withLookahead = strings.Replace(withLookahead, "                detail:\n                    type: string",
+		"                detail:\n                    pattern: ^(?!forbidden).*$\n                    type: string", 1)
+	out := mustTrim(t, withLookahead, Options{Operations: []Operation{{Name: "getNode"}}})
+	if !strings.Contains(out, "(?!forbidden)") {
+		t.Error("the pattern was dropped instead of kept")
+	}
+}
+
+func TestJSONUpstreamIsRefusedPlainly(t *testing.T) {
+	_, err := Trim([]byte(`{"openapi": "3.0.1", "paths": {}}`), Options{Operations: []Operation{{Name: "x"}}})
+	if err == nil || !strings.Contains(err.Error(), "JSON") || !strings.Contains(err.Error(), "v2.yaml") {
+		t.Errorf("JSON upstream: %v", err)
+	}
+}
+
+func TestOperationsListBOMLinesAndSuggestions(t *testing.T) {
+	ops, err := ParseOperations([]byte("\xef\xbb\xbf# list\ngetNode\n\ngetNod putNod\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 2 || ops[0].Name != "getNode" || ops[0].Line != 2 || ops[1].Line != 4 {
+		t.Fatalf("parsed %+v", ops)
+	}
+	_, err = Trim([]byte(small), Options{Operations: ops, ListName: "api/operations.txt"})
+	if err == nil || !strings.Contains(err.Error(), `api/operations.txt:4: unknown operation "getNod"`) || !strings.Contains(err.Error(), "did you mean getNode") {
+		t.Errorf("unknown name: %v", err)
 	}
 }
