@@ -308,12 +308,14 @@ func TestRetryWaitStopsAtTheContext(t *testing.T) {
 }
 
 func TestStaleNonceUnder32ConcurrentCallers(t *testing.T) {
-	srv := newEmulator(t, atlastest.WithNonceLifetime(300*time.Millisecond))
+	var offset atomic.Int64 // the emulator's clock runs this far ahead of the wall clock
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	srv := newEmulator(t, atlastest.WithNonceLifetime(300*time.Millisecond), atlastest.WithClock(clock))
 	c := newClient(t, srv.URL)
 	if _, err := c.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, accessList()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond) // the cached nonce is now stale
+	offset.Add(int64(400 * time.Millisecond)) // the cached nonce is now stale
 	before := srv.RequestCount()
 	const callers = 32
 	var wg sync.WaitGroup

@@ -56,6 +56,18 @@ func WithIdleTimeout(d time.Duration) Option {
 	}
 }
 
+// WithClock makes the emulator read the time from now instead of time.Now: nonce and token expiry follow it, so a
+// test can age a nonce or a token at once, without sleeping. now must be safe for concurrent use.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) error {
+		if now == nil {
+			return errors.New("atlastest: clock is nil")
+		}
+		s.nonces.now, s.tokens.now = now, now
+		return nil
+	}
+}
+
 // recorder captures the status and body the emulator answered, for Requests.
 type recorder struct {
 	http.ResponseWriter
