@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -127,7 +129,18 @@ func newRootCommand(env Environment, state *runState) *cobra.Command {
 	root.PersistentFlags().BoolP("debug", "D", false, "dump requests and responses to stderr, secrets redacted")
 	_ = root.PersistentFlags().MarkHidden("debug")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())
+		return fmt.Errorf("%w%s\nRun '%s --help' for usage.", err, suggestFlag(cmd, err), cmd.CommandPath())
+	})
+	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return profileNames(env.ConfigDir), cobra.ShellCompDirectiveNoFileComp
+	})
+	root.Version = atlas.Version()
+	root.SetVersionTemplate(versionText())
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version of this CLI, the Go version and the platform",
+		Args:  cobra.NoArgs,
+		Run:   func(cmd *cobra.Command, _ []string) { _, _ = io.WriteString(cmd.OutOrStdout(), versionText()) },
 	})
 
 	apiCmd := &cobra.Command{Use: "api", Short: "Access all features of the Atlas Administration API by using the Atlas CLI"}
@@ -153,7 +166,7 @@ type commonFlags struct {
 	version    string
 }
 
-func addCommonFlags(cmd *cobra.Command, f *commonFlags) {
+func addCommonFlags(cmd *cobra.Command, f *commonFlags, op *operation) {
 	flags := cmd.Flags()
 	flags.BoolVar(&f.envelope, "envelope", false, "flag that indicates whether Application wraps the response in an envelope JSON object")
 	flags.StringVar(&f.orgID, "orgId", "", "unique 24-hexadecimal digit string that identifies the organization that contains your projects")
@@ -161,12 +174,14 @@ func addCommonFlags(cmd *cobra.Command, f *commonFlags) {
 	flags.StringVar(&f.outputFile, "output-file", "", "file to write the api output to. This flag is required when the output of an endpoint is binary (ex: gzip) and the command is not piped (ex: atlas command > out.zip)")
 	flags.StringVar(&f.outputFile, "outputFile", "", "alias of --output-file (the official Atlas CLI's spelling)")
 	_ = flags.MarkHidden("outputFile")
-	flags.StringVar(&f.version, "version", atlas.APIVersion, fmt.Sprintf(
+	flags.StringVar(&f.version, "version", op.versions[len(op.versions)-1], fmt.Sprintf(
 		"api version to use when calling the api call [options: %s], defaults to the latest version or the profiles api_version config value if set",
-		quoteAll(atlas.SupportedVersions())))
+		quoteAll(op.versions)))
+	_ = cmd.RegisterFlagCompletionFunc("version", cobra.FixedCompletions(op.versions, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "go-template=", "go-template-file="}, cobra.ShellCompDirectiveNoSpace))
 }
 
-const settingsHelp = `Settings come from flags, then MONGODB_ATLAS_* environment variables, then the Atlas CLI profile (-P, MONGODB_ATLAS_PROFILE or "default") in the Atlas CLI's config.toml.
+const settingsHelp = `Settings come from flags, then MONGODB_ATLAS_* (or legacy MCLI_*) environment variables, then the Atlas CLI profile (-P, MONGODB_ATLAS_PROFILE, "default", or the file's only profile) in the Atlas CLI's config.toml.
 
 Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent); 3 Atlas acted but the answer could not be written as asked (it is on stdout: keep it); 130 interrupted.`
 
@@ -176,8 +191,10 @@ func newCreateLinkTokenCommand(env Environment, state *runState) *cobra.Command 
 		file   string
 		pretty bool
 	)
+	op := mustOperation("createLinkToken")
 	cmd := &cobra.Command{
-		Use:   "createLinkToken",
+		Use:     "createLinkToken",
+		Aliases: op.aliases,
 		Short: "Create one link-token that contains all the information required to complete the link.",
 		Long: `Create one link-token that contains all the information required to complete the link.
 
@@ -189,7 +206,7 @@ The request body comes from --file PATH, or from standard input when it is piped
   echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken -P prod --output '{{.linkToken}}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolve(cmd, env, &f, "createLinkToken")
+			s, err := resolve(cmd, env, &f, op)
 			if err != nil {
 				return err
 			}
@@ -212,7 +229,7 @@ The request body comes from --file PATH, or from standard input when it is piped
 			return s.write(env, resp, err)
 		},
 	}
-	addCommonFlags(cmd, &f)
+	addCommonFlags(cmd, &f, op)
 	cmd.Flags().StringVar(&file, "file", "", "path to the file which contains the api request contents")
 	cmd.Flags().BoolVar(&pretty, "pretty", false, "flag that indicates whether the response body should be in the prettyprint format")
 	return cmd
@@ -220,9 +237,10 @@ The request body comes from --file PATH, or from standard input when it is piped
 
 func newDeleteLinkTokensCommand(env Environment, state *runState) *cobra.Command {
 	var f commonFlags
+	op := mustOperation("deleteLinkTokens")
 	cmd := &cobra.Command{
 		Use:     "deleteLinkTokens",
-		Aliases: []string{"deleteLinkToken"},
+		Aliases: op.aliases,
 		Short:   "Remove one organization link and its associated public API key.",
 		Long: `Remove one organization link and its associated public API key.
 
@@ -233,7 +251,7 @@ On success Atlas answers 204 with no body, so nothing is printed (with --envelop
 		Example: `  atlas api cloudMigrationService deleteLinkTokens --orgId 4888442a3354817a7320eb61`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolve(cmd, env, &f, "deleteLinkTokens")
+			s, err := resolve(cmd, env, &f, op)
 			if err != nil {
 				return err
 			}
@@ -249,7 +267,7 @@ On success Atlas answers 204 with no body, so nothing is printed (with --envelop
 			return s.write(env, resp, err)
 		},
 	}
-	addCommonFlags(cmd, &f)
+	addCommonFlags(cmd, &f, op)
 	return cmd
 }
 
@@ -266,11 +284,7 @@ type settings struct {
 
 // resolve checks configuration, orgId, version and output before anything is sent: the output file can be written
 // and the output template works on a sample of the operation's answer, so nothing fails after Atlas has acted.
-func resolve(cmd *cobra.Command, env Environment, f *commonFlags, operationID string) (*settings, error) {
-	op, err := lookupOperation(operationID)
-	if err != nil {
-		return nil, err
-	}
+func resolve(cmd *cobra.Command, env Environment, f *commonFlags, op *operation) (*settings, error) {
 	profileFlag, _ := cmd.Flags().GetString("profile")
 	debug, _ := cmd.Flags().GetBool("debug")
 	cfg, err := loadConfig(env.ConfigDir, profileFlag, env.Getenv)
@@ -281,31 +295,44 @@ func resolve(cmd *cobra.Command, env Environment, f *commonFlags, operationID st
 		fmt.Fprintln(env.Stderr, "Warning:", w)
 	}
 
-	orgID := f.orgID
+	orgID, orgFrom := f.orgID, "--orgId"
 	if !cmd.Flags().Changed("orgId") {
-		orgID = cfg.get("org_id")
+		orgID, orgFrom = cfg.lookup("org_id")
 		if orgID == "" {
 			return nil, fmt.Errorf(`required flag "orgId" not set (nor %s)`, cfg.where("org_id"))
 		}
 	}
 	if err := atlas.ValidateOrgID(orgID); err != nil {
-		return nil, fmt.Errorf("--orgId %q: must be 24 lower-case hexadecimal digits (%s)", orgID, atlas.OrgIDPattern)
+		what := fmt.Sprintf("--orgId %q", orgID)
+		if orgFrom != "--orgId" {
+			what = fmt.Sprintf("organization ID %q (from %s)", orgID, orgFrom)
+		}
+		return nil, fmt.Errorf("%s: must be 24 lower-case hexadecimal digits (%s), as in 4888442a3354817a7320eb61", what, atlas.OrgIDPattern)
 	}
 
-	version := f.version
-	if !cmd.Flags().Changed("version") {
-		if v := cfg.get("api_version"); v != "" {
-			version = v
+	// An explicit --version the operation lacks is an error; api_version from the profile or the environment is a
+	// global setting meant for other commands too: the official CLI warns and uses the operation's default.
+	if cmd.Flags().Changed("version") {
+		if !slices.Contains(op.versions, f.version) {
+			return nil, fmt.Errorf("unknown --version %q: %s has versions %s", f.version, op.id, strings.Join(op.versions, ", "))
+		}
+	} else if v, from := cfg.lookup("api_version"); v != "" {
+		if slices.Contains(op.versions, v) {
+			f.version = v
+		} else {
+			fmt.Fprintf(env.Stderr, "Warning: api_version %q (from %s) is not a version of %s (it has %s): using %s\n",
+				v, from, op.id, strings.Join(op.versions, ", "), f.version)
 		}
 	}
-	if !slices.Contains(atlas.SupportedVersions(), version) {
-		return nil, fmt.Errorf("unknown --version %q: %s has versions %s", version, cmd.Name(), strings.Join(atlas.SupportedVersions(), ", "))
-	}
 
+	// Only an explicit -o is checked strictly: a profile's or environment's output (such as "plaintext", which
+	// atlas auth login writes) is meant for other commands, and the official api commands ignore what they cannot use.
 	output := f.output
 	if !cmd.Flags().Changed("output") {
 		if o := cfg.get("output"); o != "" {
-			output = o
+			if _, err := newFormatter(o); err == nil {
+				output = o
+			}
 		}
 	}
 	format, err := newFormatter(output)
@@ -403,6 +430,20 @@ func (s *settings) write(env Environment, resp *atlas.Response, err error) error
 		return failure{err}
 	}
 	return nil
+}
+
+// versionText is what atlas --version and atlas version print, in the official CLI's layout.
+func versionText() string {
+	revision := "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, kv := range info.Settings {
+			if kv.Key == "vcs.revision" {
+				revision = kv.Value
+			}
+		}
+	}
+	return fmt.Sprintf("atlas-linktoken version: %s\ngit version: %s\nGo version: %s\n   os: %s\n   arch: %s\n   compiler: %s\n",
+		atlas.Version(), revision, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.Compiler)
 }
 
 func isTextual(contentType string) bool {

@@ -5,6 +5,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/atlas-linktoken/atlas-linktoken/internal/textdist"
 )
 
 // rejectUnknownCommands makes every command that only groups others (api, cloudMigrationService, completion, …)
@@ -46,4 +49,28 @@ func unknownCommand(cmd *cobra.Command, name string) error {
 		msg += "\n\nDid you mean this?\n\t" + strings.Join(suggestions, "\n\t")
 	}
 	return fmt.Errorf("%s\n\nRun '%s --help' for usage.", msg, cmd.CommandPath())
+}
+
+// suggestFlag adds "Did you mean --orgId?" to an unknown-flag error (--orgid, --org-id, --ordId …).
+func suggestFlag(cmd *cobra.Command, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return ""
+	}
+	norm := func(s string) string {
+		return strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(s, "-", ""), "_", ""))
+	}
+	best, bestDist := "", 3
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		if d := textdist.Levenshtein(norm(name), norm(f.Name)); d < bestDist {
+			best, bestDist = f.Name, d
+		}
+	})
+	if best == "" {
+		return ""
+	}
+	return "\nDid you mean --" + best + "?"
 }

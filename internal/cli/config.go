@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,17 +33,18 @@ type config struct {
 	warnings    []string // problems worth telling the user that do not stop the command
 }
 
-// loadConfig reads profile name (from -P, else MONGODB_ATLAS_PROFILE, else "default") from
-// configDir/atlascli/config.toml. A missing file is an empty configuration; a profile named explicitly must exist.
+// loadConfig reads the profile from configDir/atlascli/config.toml, as the official Atlas CLI chooses it: -P, else
+// MONGODB_ATLAS_PROFILE (or the legacy MCLI_PROFILE), else "default", else the file's only profile. Names match
+// case-insensitively (-P INTEROP finds [interop]). A missing file is an empty configuration; a profile named
+// explicitly must exist (the official CLI silently uses an empty one instead).
 func loadConfig(configDir, profileFlag string, getenv func(string) string) (*config, error) {
 	c := &config{getenv: getenv, profile: map[string]string{}, profileName: profileFlag}
 	explicit := profileFlag != ""
-	if !explicit {
-		c.profileName = getenv(envPrefix + "PROFILE")
-		explicit = c.profileName != ""
-	}
-	if c.profileName == "" {
-		c.profileName = defaultProfile
+	for _, name := range []string{envPrefix + "PROFILE", legacyPrefix + "PROFILE"} {
+		if !explicit {
+			c.profileName = getenv(name)
+			explicit = c.profileName != ""
+		}
 	}
 	if configDir != "" {
 		c.path = filepath.Join(configDir, "atlascli", "config.toml")
@@ -61,13 +63,23 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 			}
 		}
 	}
-	table, ok := profiles[c.profileName]
-	if !ok && explicit {
-		names := make([]string, 0, len(profiles))
-		for name := range profiles {
-			names = append(names, name)
+	names := slices.Sorted(maps.Keys(profiles))
+	if !explicit {
+		c.profileName = defaultProfile
+		if _, ok := profiles[defaultProfile]; !ok && len(names) == 1 {
+			c.profileName = names[0] // the official CLI uses a config's only profile
 		}
-		slices.Sort(names)
+	}
+	table, ok := profiles[c.profileName]
+	if !ok {
+		for _, name := range names {
+			if strings.EqualFold(name, c.profileName) {
+				c.profileName, table, ok = name, profiles[name], true
+				break
+			}
+		}
+	}
+	if !ok && explicit {
 		known := "it holds no profiles"
 		if len(names) > 0 {
 			known = "profiles there: " + strings.Join(names, ", ")
@@ -82,6 +94,18 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 		c.profile[key] = fmt.Sprint(value)
 	}
 	return c, nil
+}
+
+// profileNames lists the profiles of configDir's config.toml, for completion.
+func profileNames(configDir string) []string {
+	var profiles map[string]map[string]any
+	if configDir == "" {
+		return nil
+	}
+	if _, err := toml.DecodeFile(filepath.Join(configDir, "atlascli", "config.toml"), &profiles); err != nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(profiles))
 }
 
 // lookup returns key's value and where it came from: MONGODB_ATLAS_<KEY>, else the legacy MCLI_<KEY>, else the
@@ -186,8 +210,8 @@ func (c *config) authOption() (atlas.Option, error) {
 	case publicKey != "" || privateKey != "":
 		return apiKeys()
 	}
-	return nil, fmt.Errorf("no Atlas credentials: set %s and %s (service account), or %s and %s (API key)",
-		c.where("client_id"), c.where("client_secret"), c.where("public_api_key"), c.where("private_api_key"))
+	return nil, fmt.Errorf("no Atlas credentials: set public_api_key and private_api_key (or client_id and client_secret) in profile %q of %s, or as environment variables MONGODB_ATLAS_PUBLIC_API_KEY, … (MONGODB_ATLAS_CLIENT_ID, …) or MCLI_*",
+		c.profileName, c.file())
 }
 
 // pair checks that both halves of a credential are set.

@@ -18,22 +18,26 @@ var spec = sync.OnceValues(api.Load)
 
 // operation is what the CLI needs to know of one operation of the spec.
 type operation struct {
-	id      string
-	summary string
-	method  string
-	success *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
+	id       string
+	summary  string
+	method   string
+	aliases  []string         // other names the command answers to, from the document
+	versions []string         // the resource versions the operation declares, oldest first
+	success  *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
 }
 
-func lookupOperation(id string) (*operation, error) {
+// mustOperation describes operation id of the embedded document, which the build embeds: a missing one is a bug.
+func mustOperation(id string) *operation {
 	doc, err := spec()
 	if err != nil {
-		return nil, err
+		panic(err)
 	}
 	op, method, _ := api.FindOperation(doc, id)
 	if op == nil {
-		return nil, fmt.Errorf("operation %s is not in the embedded spec", id)
+		panic("cli: operation " + id + " is not in the embedded spec")
 	}
-	return &operation{id: id, summary: op.Summary, method: method, success: api.SuccessSchema(op)}, nil
+	return &operation{id: id, summary: op.Summary, method: method, aliases: api.OperationAliases(op),
+		versions: api.OperationVersions(op), success: api.SuccessSchema(op)}
 }
 
 // sample is a value shaped like the operation's answer (wrapped as Atlas wraps it with envelope=true), to try an

@@ -431,6 +431,12 @@ func decodeSuccess(resp *Response, v any) error {
 
 // DefaultUserAgent names this module, its version (from the build information) and the platform.
 func DefaultUserAgent() string {
+	return "atlas-linktoken/" + Version() + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"
+}
+
+// Version is this module's version from the build information: a release tag when built as a dependency or with
+// go install …@version, "devel" otherwise.
+func Version() string {
 	version := "devel"
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if info.Main.Path == modulePath && info.Main.Version != "" && info.Main.Version != "(devel)" {
@@ -442,7 +448,7 @@ func DefaultUserAgent() string {
 			}
 		}
 	}
-	return "atlas-linktoken/" + version + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	return version
 }
 
 // SupportedVersions lists the Atlas resource versions this client can speak, oldest first; APIVersion is the one it

@@ -25,6 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/textdist"
 )
 
 // Operation is one wanted operation: Name becomes its operationId in the output, so generated code keeps its
@@ -245,7 +246,7 @@ func nearest(names, known []string) []string {
 		}
 		best := 1 << 30
 		for _, n := range names {
-			d := levenshtein(strings.ToLower(n), strings.ToLower(k))
+			d := textdist.Levenshtein(strings.ToLower(n), strings.ToLower(k))
 			best = min(best, d)
 		}
 		if best <= 3 && !slices.ContainsFunc(found, func(c candidate) bool { return c.name == k }) {
@@ -258,26 +259,6 @@ func nearest(names, known []string) []string {
 		out = append(out, found[i].name)
 	}
 	return out
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // collector gathers what the chosen operations reference, transitively.
@@ -364,6 +345,18 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listN
 				renamed := deepCopy(op)
 				if v := get(renamed, "operationId"); v != nil {
 					v.Value = w.Name
+				}
+				// Keep the names users know the operation by: upstream's operationId (the official CLI accepts it as
+				// an alias) and our list's aliases, for the CLI to derive its aliases from the document.
+				if id != "" && id != w.Name {
+					set(renamed, "x-upstream-operation-id", id)
+				}
+				if len(w.Aliases) > 0 {
+					seq := &yaml.Node{Kind: yaml.SequenceNode}
+					for _, a := range w.Aliases {
+						seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: a})
+					}
+					renamed.Content = append(renamed.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "x-operation-aliases"}, seq)
 				}
 				kept = append(kept, pair[0], renamed)
 			}
