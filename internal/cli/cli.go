@@ -195,7 +195,7 @@ func newCreateLinkTokenCommand(env Environment, state *runState) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:     "createLinkToken",
 		Aliases: op.aliases,
-		Short: "Create one link-token that contains all the information required to complete the link.",
+		Short:   "Create one link-token that contains all the information required to complete the link.",
 		Long: `Create one link-token that contains all the information required to complete the link.
 
 MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource. This command is invoking the endpoint with OperationID: 'createLinkToken'.
