@@ -25,6 +25,7 @@ func main() {
 		Stderr:           os.Stderr,
 		Getenv:           os.Getenv,
 		ConfigDir:        cli.UserConfigDir(),
+		CacheDir:         userCacheDir(),
 		StdinIsPiped:     stdinIsPiped(),
 		StdoutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
 	})
@@ -39,4 +40,13 @@ func stdinIsPiped() bool {
 		return false
 	}
 	return info.Mode()&os.ModeNamedPipe != 0 || info.Mode().IsRegular()
+}
+
+// userCacheDir is os.UserCacheDir, empty when the platform has none (then no token is cached).
+func userCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return dir
 }

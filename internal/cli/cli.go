@@ -37,6 +37,7 @@ type Environment struct {
 	Stdout, Stderr   io.Writer
 	Getenv           func(string) string
 	ConfigDir        string // directory holding atlascli/config.toml; empty: none
+	CacheDir         string // directory for the service-account token cache (atlas-linktoken/tokens); empty: none
 	StdinIsPiped     bool   // stdin is a pipe or a redirected file, so it may hold the request body
 	StdoutIsTerminal bool
 	Transport        http.RoundTripper // nil: http.DefaultTransport
@@ -356,7 +357,7 @@ func (s *settings) client(env Environment, state *runState) (*atlas.Client, erro
 	if err != nil {
 		return nil, err
 	}
-	auth, err := s.cfg.authOption()
+	auth, clientID, err := s.cfg.authOption()
 	if err != nil {
 		return nil, err
 	}
@@ -368,9 +369,14 @@ func (s *settings) client(env Environment, state *runState) (*atlas.Client, erro
 		transport = &debugTransport{base: transport, w: env.Stderr}
 	}
 	transport = &markSent{base: transport, state: state}
+	var tokens atlas.Option
+	if store := newFileTokenStore(env.CacheDir, baseURL, clientID); store != nil && clientID != "" {
+		tokens = atlas.WithTokenStore(store)
+	}
 	client, err := atlas.NewClient(
 		atlas.WithBaseURL(baseURL),
 		auth,
+		tokens,
 		atlas.WithHTTPClient(&http.Client{Transport: transport}), // no Timeout: the client applies DefaultTimeout per call
 		atlas.WithUserAgent(strings.Replace(atlas.DefaultUserAgent(), "atlas-linktoken/", "atlas-linktoken-cli/", 1)),
 	)

@@ -176,7 +176,27 @@ func checkBaseURL(raw, from string) error {
 
 // authOption chooses how to authenticate, as the official Atlas CLI does: auth_type "service_account" or
 // "api_keys" forces one; otherwise a complete service account (client_id and client_secret) wins over API keys.
-func (c *config) authOption() (atlas.Option, error) {
+// clientID is the service account's, "" for API keys.
+func (c *config) authOption() (opt atlas.Option, clientID string, err error) {
+	opt, err = c.chooseAuth()
+	if err == nil && c.usesServiceAccount() {
+		clientID = c.get("client_id")
+	}
+	return opt, clientID, err
+}
+
+// usesServiceAccount reports whether chooseAuth picked the service account.
+func (c *config) usesServiceAccount() bool {
+	switch c.get("auth_type") {
+	case "service_account":
+		return true
+	case "api_keys":
+		return false
+	}
+	return c.get("client_id") != "" && c.get("client_secret") != ""
+}
+
+func (c *config) chooseAuth() (atlas.Option, error) {
 	clientID, clientSecret := c.get("client_id"), c.get("client_secret")
 	publicKey, privateKey := c.get("public_api_key"), c.get("private_api_key")
 	serviceAccount := func() (atlas.Option, error) {

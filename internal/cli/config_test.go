@@ -91,7 +91,7 @@ func TestMissingConfigAndCredentialsMessages(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a missing config file is an empty configuration: %v", err)
 	}
-	_, err = cfg.authOption()
+	_, _, err = cfg.authOption()
 	for _, want := range []string{"no Atlas credentials", "MONGODB_ATLAS_PUBLIC_API_KEY", "private_api_key", "MONGODB_ATLAS_CLIENT_ID", "client_secret", `profile "default"`, "config.toml"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("credentials error %v does not mention %q", err, want)
@@ -102,7 +102,7 @@ func TestMissingConfigAndCredentialsMessages(t *testing.T) {
 		"MONGODB_ATLAS_CLIENT_SECRET":  "client_secret found but no client_id",
 	} {
 		cfg, _ = loadConfig(t.TempDir(), "", envOf(map[string]string{env: "x"}))
-		if _, err := cfg.authOption(); err == nil || !strings.Contains(err.Error(), want) {
+		if _, _, err := cfg.authOption(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("half a pair via %s: %v", env, err)
 		}
 	}
@@ -218,7 +218,7 @@ func TestAuthChoice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opt, err := cfg.authOption()
+			opt, _, err := cfg.authOption()
 			if tc.want != "sa" && tc.want != "keys" {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("want error %q, got %v", tc.want, err)

@@ -74,6 +74,7 @@ type settings struct {
 	timeout      time.Duration
 	retry        RetryPolicy
 	insecureHTTP bool
+	tokenStore   TokenStore
 }
 
 // WithBaseURL points the client at another Atlas-compatible host, such as an emulator from pkg/atlastest or
@@ -221,6 +222,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	switch {
 	case s.publicKey != "" && s.clientID != "":
 		return nil, errors.New("atlas: WithDigestAuth and WithServiceAccount both given: choose one way to authenticate")
+	case s.tokenStore != nil && s.clientID == "":
+		return nil, errors.New("atlas: WithTokenStore needs WithServiceAccount")
 	case s.publicKey != "":
 		httpClient.Transport = newDigestTransport(base, origin, s.publicKey, s.privateKey)
 	case s.clientID != "":
@@ -235,6 +238,7 @@ func NewClient(opts ...Option) (*Client, error) {
 			},
 			httpClient: tokenClient,
 			now:        time.Now,
+			store:      s.tokenStore,
 		}}
 	default:
 		return nil, errors.New("atlas: no credentials: use WithDigestAuth(publicKey, privateKey) or WithServiceAccount(clientID, clientSecret)")

@@ -31,6 +31,33 @@ func WithServiceAccount(clientID, clientSecret string) Option {
 	}
 }
 
+// Token is a service-account access token as a TokenStore keeps it: never the client secret.
+type Token struct {
+	AccessToken string
+	Expiry      time.Time // zero: unknown
+}
+
+// TokenStore keeps the service-account token between processes, so that a command run in a loop does not mint a
+// token per run (Atlas limits how many a service account may mint an hour). The client loads it once, uses it while
+// more than a minute of its life remains, saves every token it fetches, and deletes a token the server rejected.
+// Implementations must be safe for concurrent use; their errors are theirs to swallow (a cache is optional).
+type TokenStore interface {
+	Load() (Token, bool)
+	Save(Token)
+	Delete(accessToken string)
+}
+
+// WithTokenStore makes WithServiceAccount's token cache start from, and write through to, store.
+func WithTokenStore(store TokenStore) Option {
+	return func(s *settings) error {
+		if store == nil {
+			return errors.New("token store is nil")
+		}
+		s.tokenStore = store
+		return nil
+	}
+}
+
 // tokenCache holds the one access token all requests share. golang.org/x/oauth2 fetches it; the cache adds what
 // oauth2.ReuseTokenSource lacks: dropping a token the server rejected, so that exactly one refresh follows, and
 // waits that end with each caller's context (a fetch in flight is shared, never waited for under a lock).
@@ -38,8 +65,10 @@ type tokenCache struct {
 	config     clientcredentials.Config
 	httpClient *http.Client // carries token requests: the caller's transport, without bearer auth
 	now        func() time.Time
+	store      TokenStore // optional: a token kept between processes
 
 	mu        sync.Mutex
+	loaded    bool // store consulted
 	token     *oauth2.Token
 	refreshAt time.Time
 	fetching  *tokenFetch // the fetch in flight, if any
@@ -63,6 +92,13 @@ const maxRefreshMargin = time.Minute
 // share one fetch; each stops waiting when its own context ends.
 func (c *tokenCache) get(ctx context.Context) (*oauth2.Token, error) {
 	c.mu.Lock()
+	if c.token == nil && c.store != nil && !c.loaded {
+		c.loaded = true
+		if stored, ok := c.store.Load(); ok && stored.AccessToken != "" && c.now().Before(stored.Expiry.Add(-maxRefreshMargin)) {
+			c.token = &oauth2.Token{AccessToken: stored.AccessToken, TokenType: "Bearer", Expiry: stored.Expiry}
+			c.refreshAt = stored.Expiry.Add(-maxRefreshMargin)
+		}
+	}
 	if c.token != nil && c.now().Before(c.refreshAt) {
 		token := c.token
 		c.mu.Unlock()
@@ -115,6 +151,9 @@ func (c *tokenCache) fetch(ctx context.Context, f *tokenFetch) {
 		}
 	}
 	c.mu.Unlock()
+	if err == nil && c.store != nil {
+		c.store.Save(Token{AccessToken: token.AccessToken, Expiry: token.Expiry})
+	}
 	f.token, f.err = token, err
 	close(f.done)
 }
@@ -141,6 +180,9 @@ func (c *tokenCache) invalidate(accessToken string) {
 		c.token = nil
 	}
 	c.mu.Unlock()
+	if c.store != nil {
+		c.store.Delete(accessToken)
+	}
 }
 
 // tokenError says in plain words what went wrong at the token endpoint, keeping its answer in an *APIError.
