@@ -48,7 +48,7 @@ var clients = []client{
 	{"ours-warm", func(tb testing.TB, srv *atlastest.Server, _ int) caller {
 		c := newOurs(tb, srv)
 		call := func(ctx context.Context) error {
-			_, err := c.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIps: &ips})
+			_, err := c.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIPs: ips})
 			return err
 		}
 		warm(tb, call)
@@ -61,7 +61,7 @@ var clients = []client{
 			if err != nil {
 				return err
 			}
-			_, err = c.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIps: &ips})
+			_, err = c.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIPs: ips})
 			return err
 		}
 	}},

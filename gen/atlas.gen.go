@@ -16,8 +16,8 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-// ApiError defines model for ApiError.
-type ApiError struct {
+// APIError defines model for ApiError.
+type APIError struct {
 	// BadRequestDetail Bad request detail.
 	BadRequestDetail *BadRequestDetail `json:"badRequestDetail,omitempty"`
 
@@ -60,36 +60,36 @@ type TargetOrg struct {
 
 // TargetOrgRequest defines model for TargetOrgRequest.
 type TargetOrgRequest struct {
-	// AccessListIps IP address access list entries associated with the API key.
-	AccessListIps *[]string `json:"accessListIps,omitempty"`
+	// AccessListIPs IP address access list entries associated with the API key.
+	AccessListIPs []string `json:"accessListIps,omitzero"`
 }
 
 // Envelope defines model for envelope.
 type Envelope = bool
 
-// OrgId Example: 4888442a3354817a7320eb61
-type OrgId = string
+// OrgID Example: 4888442a3354817a7320eb61
+type OrgID = string
 
 // Pretty defines model for pretty.
 type Pretty = bool
 
 // BadRequest defines model for badRequest.
-type BadRequest = ApiError
+type BadRequest = APIError
 
 // Forbidden defines model for forbidden.
-type Forbidden = ApiError
+type Forbidden = APIError
 
 // InternalServerError defines model for internalServerError.
-type InternalServerError = ApiError
+type InternalServerError = APIError
 
 // NotFound defines model for notFound.
-type NotFound = ApiError
+type NotFound = APIError
 
 // TooManyRequests defines model for tooManyRequests.
-type TooManyRequests = ApiError
+type TooManyRequests = APIError
 
 // Unauthorized defines model for unauthorized.
-type Unauthorized = ApiError
+type Unauthorized = APIError
 
 // DeleteLinkTokensParams defines parameters for DeleteLinkTokens.
 type DeleteLinkTokensParams struct {
@@ -188,7 +188,7 @@ type ClientInterface interface {
 	// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
 	//
 	// Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
-	DeleteLinkTokens(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteLinkTokens(ctx context.Context, orgID OrgID, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateLinkTokenWithBody Create One Link-Token
 	//
@@ -197,7 +197,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-	CreateLinkTokenWithBody(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateLinkTokenWithBody(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody Create One Link-Token
 	//
@@ -206,7 +206,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type.
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // DeleteLinkTokens Remove One Link-Token
@@ -214,8 +214,8 @@ type ClientInterface interface {
 // Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
 //
 // Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
-func (c *Client) DeleteLinkTokens(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteLinkTokensRequest(c.Server, orgId, params)
+func (c *Client) DeleteLinkTokens(ctx context.Context, orgID OrgID, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteLinkTokensRequest(c.Server, orgID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -233,8 +233,8 @@ func (c *Client) DeleteLinkTokens(ctx context.Context, orgId OrgId, params *Dele
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-func (c *Client) CreateLinkTokenWithBody(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateLinkTokenRequestWithBody(c.Server, orgId, params, contentType, body)
+func (c *Client) CreateLinkTokenWithBody(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkTokenRequestWithBody(c.Server, orgID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -252,8 +252,8 @@ func (c *Client) CreateLinkTokenWithBody(ctx context.Context, orgId OrgId, param
 // Takes a body of the `application/vnd.atlas.2023-01-01+json` content type.
 //
 // Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-func (c *Client) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateLinkTokenRequestWithApplicationVndAtlas20230101PlusJSONBody(c.Server, orgId, params, body)
+func (c *Client) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkTokenRequestWithApplicationVndAtlas20230101PlusJSONBody(c.Server, orgID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -265,12 +265,12 @@ func (c *Client) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx 
 }
 
 // NewDeleteLinkTokensRequest constructs an http.Request for the DeleteLinkTokens method
-func NewDeleteLinkTokensRequest(server string, orgId OrgId, params *DeleteLinkTokensParams) (*http.Request, error) {
+func NewDeleteLinkTokensRequest(server string, orgID OrgID, params *DeleteLinkTokensParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -326,23 +326,23 @@ func NewDeleteLinkTokensRequest(server string, orgId OrgId, params *DeleteLinkTo
 }
 
 // NewCreateLinkTokenRequestWithApplicationVndAtlas20230101PlusJSONBody calls the generic CreateLinkToken builder with application/vnd.atlas.2023-01-01+json body
-func NewCreateLinkTokenRequestWithApplicationVndAtlas20230101PlusJSONBody(server string, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody) (*http.Request, error) {
+func NewCreateLinkTokenRequestWithApplicationVndAtlas20230101PlusJSONBody(server string, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateLinkTokenRequestWithBody(server, orgId, params, "application/vnd.atlas.2023-01-01+json", bodyReader)
+	return NewCreateLinkTokenRequestWithBody(server, orgID, params, "application/vnd.atlas.2023-01-01+json", bodyReader)
 }
 
 // NewCreateLinkTokenRequestWithBody constructs an http.Request for the CreateLinkToken method, with any body, and a specified content type
-func NewCreateLinkTokenRequestWithBody(server string, orgId OrgId, params *CreateLinkTokenParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateLinkTokenRequestWithBody(server string, orgID OrgID, params *CreateLinkTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +462,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
-	DeleteLinkTokensWithResponse(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*DeleteLinkTokensResponse, error)
+	DeleteLinkTokensWithResponse(ctx context.Context, orgID OrgID, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*DeleteLinkTokensResponse, error)
 
 	// CreateLinkTokenWithBodyWithResponse Create One Link-Token
 	//
@@ -471,7 +471,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-	CreateLinkTokenWithBodyWithResponse(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error)
+	CreateLinkTokenWithBodyWithResponse(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error)
 
 	// CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse Create One Link-Token
 	//
@@ -480,7 +480,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error)
+	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error)
 }
 
 // DeleteLinkTokensResponse204Headers the declared response headers of an HTTP 204 response for DeleteLinkTokens
@@ -598,10 +598,10 @@ type CreateLinkTokenResponse429Headers struct {
 type CreateLinkTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// ApplicationvndAtlas20230101JSON200 the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
-	ApplicationvndAtlas20230101JSON200 *TargetOrg
-	// ApplicationvndAtlas20230101JSON201 the response for an HTTP 201 `application/vnd.atlas.2023-01-01+json` response
-	ApplicationvndAtlas20230101JSON201 *TargetOrg
+	// ApplicationVndAtlas20230101JSON200 the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON200 *TargetOrg
+	// ApplicationVndAtlas20230101JSON201 the response for an HTTP 201 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON201 *TargetOrg
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -622,14 +622,14 @@ type CreateLinkTokenResponse struct {
 	Headers429 *CreateLinkTokenResponse429Headers
 }
 
-// GetApplicationvndAtlas20230101JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
-func (r CreateLinkTokenResponse) GetApplicationvndAtlas20230101JSON200() *TargetOrg {
-	return r.ApplicationvndAtlas20230101JSON200
+// GetApplicationVndAtlas20230101JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+func (r CreateLinkTokenResponse) GetApplicationVndAtlas20230101JSON200() *TargetOrg {
+	return r.ApplicationVndAtlas20230101JSON200
 }
 
-// GetApplicationvndAtlas20230101JSON201 returns the response for an HTTP 201 `application/vnd.atlas.2023-01-01+json` response
-func (r CreateLinkTokenResponse) GetApplicationvndAtlas20230101JSON201() *TargetOrg {
-	return r.ApplicationvndAtlas20230101JSON201
+// GetApplicationVndAtlas20230101JSON201 returns the response for an HTTP 201 `application/vnd.atlas.2023-01-01+json` response
+func (r CreateLinkTokenResponse) GetApplicationVndAtlas20230101JSON201() *TargetOrg {
+	return r.ApplicationVndAtlas20230101JSON201
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -698,8 +698,8 @@ func (r CreateLinkTokenResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `DeleteLinkTokens` operationId).
-func (c *ClientWithResponses) DeleteLinkTokensWithResponse(ctx context.Context, orgId OrgId, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*DeleteLinkTokensResponse, error) {
-	rsp, err := c.DeleteLinkTokens(ctx, orgId, params, reqEditors...)
+func (c *ClientWithResponses) DeleteLinkTokensWithResponse(ctx context.Context, orgID OrgID, params *DeleteLinkTokensParams, reqEditors ...RequestEditorFn) (*DeleteLinkTokensResponse, error) {
+	rsp, err := c.DeleteLinkTokens(ctx, orgID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -713,8 +713,8 @@ func (c *ClientWithResponses) DeleteLinkTokensWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-func (c *ClientWithResponses) CreateLinkTokenWithBodyWithResponse(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error) {
-	rsp, err := c.CreateLinkTokenWithBody(ctx, orgId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateLinkTokenWithBodyWithResponse(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error) {
+	rsp, err := c.CreateLinkTokenWithBody(ctx, orgID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -728,8 +728,8 @@ func (c *ClientWithResponses) CreateLinkTokenWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/vnd.atlas.2023-01-01+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
-func (c *ClientWithResponses) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, orgId OrgId, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error) {
-	rsp, err := c.CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx, orgId, params, body, reqEditors...)
+func (c *ClientWithResponses) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error) {
+	rsp, err := c.CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx, orgID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -860,14 +860,14 @@ func ParseCreateLinkTokenResponse(rsp *http.Response) (*CreateLinkTokenResponse,
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationvndAtlas20230101JSON200 = &dest
+		response.ApplicationVndAtlas20230101JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest TargetOrg
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationvndAtlas20230101JSON201 = &dest
+		response.ApplicationVndAtlas20230101JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest

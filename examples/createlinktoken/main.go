@@ -31,7 +31,7 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ips := []string{"203.0.113.7", "198.51.100.0/24"}
-	token, err := client.CreateLinkToken(ctx, atlastest.DefaultOrgID, atlas.TargetOrgRequest{AccessListIps: &ips})
+	token, err := client.CreateLinkToken(ctx, atlastest.DefaultOrgID, atlas.TargetOrgRequest{AccessListIPs: ips})
 	if err != nil {
 		log.Fatal(err)
 	}

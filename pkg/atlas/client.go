@@ -274,18 +274,13 @@ func (c *Client) Generated() *gen.ClientWithResponses { return c.generated }
 //
 // POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId createLinkToken).
 //
-// orgID and every entry of req.AccessListIps are checked before anything is sent (*InputError). Any 2xx answer
+// orgID and every entry of req.AccessListIPs are checked before anything is sent (*InputError). Any 2xx answer
 // carrying a link-token is success (the live server answers 201 where the spec says 200); any other status is an
 // *APIError.
 func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOrgRequest) (*TargetOrg, error) {
-	if req.AccessListIps != nil {
-		if err := ValidateAccessList(*req.AccessListIps); err != nil {
-			return nil, err
-		}
-		if *req.AccessListIps == nil {
-			// A pointer to a nil slice would be sent as null, which the spec does not allow: send [] instead.
-			req.AccessListIps = &[]string{}
-		}
+	// A nil AccessListIPs is left out of the body (omitzero); an empty one is sent as [].
+	if err := ValidateAccessList(req.AccessListIPs); err != nil {
+		return nil, err
 	}
 	body, err := json.Marshal(req)
 	if err != nil {

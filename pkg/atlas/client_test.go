@@ -47,7 +47,7 @@ func newClient(t testing.TB, baseURL string, opts ...atlas.Option) *atlas.Client
 var noRetry = atlas.WithRetry(atlas.RetryPolicy{MaxAttempts: 1})
 
 func accessList(ips ...string) atlas.TargetOrgRequest {
-	return atlas.TargetOrgRequest{AccessListIps: &ips}
+	return atlas.TargetOrgRequest{AccessListIPs: ips}
 }
 
 func TestCreateLinkTokenWireLevel(t *testing.T) {
@@ -101,8 +101,8 @@ func TestNilAndEmptyAccessListsAreSent(t *testing.T) {
 		body string
 	}{
 		{atlas.TargetOrgRequest{}, `{}`},
-		{accessList(), `{"accessListIps":[]}`}, // a pointer to a nil slice
-		{atlas.TargetOrgRequest{AccessListIps: &[]string{}}, `{"accessListIps":[]}`},
+		{accessList(), `{}`}, // a nil slice is no list (omitzero), never null
+		{atlas.TargetOrgRequest{AccessListIPs: []string{}}, `{"accessListIps":[]}`},
 	} {
 		if _, err := c.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, tc.req); err != nil {
 			t.Fatal(err)
@@ -374,9 +374,9 @@ func TestGeneratedParserDecodes200And201(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := resp.ApplicationvndAtlas20230101JSON200
+		got := resp.ApplicationVndAtlas20230101JSON200
 		if status == 201 {
-			got = resp.ApplicationvndAtlas20230101JSON201
+			got = resp.ApplicationVndAtlas20230101JSON201
 		}
 		if got == nil || got.LinkToken != "tok" {
 			t.Errorf("status %d not decoded by the generated parser", status)

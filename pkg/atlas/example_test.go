@@ -26,7 +26,7 @@ func ExampleClient_CreateLinkToken() {
 		log.Fatal(err)
 	}
 	ips := []string{"203.0.113.7", "198.51.100.0/24"}
-	token, err := client.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, atlas.TargetOrgRequest{AccessListIps: &ips})
+	token, err := client.CreateLinkToken(context.Background(), atlastest.DefaultOrgID, atlas.TargetOrgRequest{AccessListIPs: ips})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -40,8 +40,8 @@ func TestParseTargetOrgRequest(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n := -1; req.AccessListIps != nil {
-					n = len(*req.AccessListIps)
+				if n := -1; req.AccessListIPs != nil {
+					n = len(req.AccessListIPs)
 					if n != tc.ips {
 						t.Errorf("%d entries, want %d", n, tc.ips)
 					}

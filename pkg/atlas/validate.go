@@ -106,8 +106,8 @@ func ParseTargetOrgRequest(data []byte) (TargetOrgRequest, error) {
 				Reason: `must be an array of IP addresses or CIDR blocks, such as ["203.0.113.7"]; leave the field out for none`}
 		}
 	}
-	if req.AccessListIps != nil {
-		if err := ValidateAccessList(*req.AccessListIps); err != nil {
+	if req.AccessListIPs != nil {
+		if err := ValidateAccessList(req.AccessListIPs); err != nil {
 			return req, err
 		}
 	}

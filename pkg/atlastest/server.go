@@ -678,7 +678,7 @@ func (s *Server) writeFieldError(rec *recorder, r *http.Request, be *bodyError) 
 	if !strings.Contains(detail, be.field) {
 		detail = "Invalid " + be.field + ": " + be.problem
 	}
-	s.writeAPIError(rec, r, http.StatusBadRequest, gen.ApiError{
+	s.writeAPIError(rec, r, http.StatusBadRequest, gen.APIError{
 		ErrorCode: &be.code,
 		Detail:    &detail,
 		BadRequestDetail: &gen.BadRequestDetail{Fields: &[]gen.FieldViolation{
@@ -690,7 +690,7 @@ func (s *Server) writeFieldError(rec *recorder, r *http.Request, be *bodyError) 
 
 func (s *Server) writeValidationError(rec *recorder, r *http.Request, field, problem string) {
 	detail := "Invalid " + field + ": " + problem
-	s.writeAPIError(rec, r, http.StatusBadRequest, gen.ApiError{
+	s.writeAPIError(rec, r, http.StatusBadRequest, gen.APIError{
 		ErrorCode: ptr("VALIDATION_ERROR"),
 		Detail:    &detail,
 		BadRequestDetail: &gen.BadRequestDetail{Fields: &[]gen.FieldViolation{
@@ -705,10 +705,10 @@ func (s *Server) writeError(rec *recorder, r *http.Request, status int, code, de
 	for _, p := range params {
 		parameters = append(parameters, map[string]any{"value": p})
 	}
-	s.writeAPIError(rec, r, status, gen.ApiError{ErrorCode: &code, Detail: &detail, Parameters: &parameters})
+	s.writeAPIError(rec, r, status, gen.APIError{ErrorCode: &code, Detail: &detail, Parameters: &parameters})
 }
 
-func (s *Server) writeAPIError(rec *recorder, r *http.Request, status int, e gen.ApiError) {
+func (s *Server) writeAPIError(rec *recorder, r *http.Request, status int, e gen.APIError) {
 	e.Error = ptr(int32(status))
 	e.Reason = ptr(http.StatusText(status))
 	s.writeJSON(rec, r, status, "application/json", e)
