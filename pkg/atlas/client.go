@@ -57,7 +57,7 @@ type Client struct {
 	userAgent string
 	timeout   time.Duration // applied when a call's context has no deadline; 0: none
 	retry     RetryPolicy
-	generated *gen.ClientWithResponses
+	generated *gen.Client
 }
 
 // Option configures a Client. Options check their input; NewClient reports the first problem.
@@ -244,9 +244,13 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, errors.New("atlas: no credentials: use WithDigestAuth(publicKey, privateKey) or WithServiceAccount(clientID, clientSecret)")
 	}
 
-	generated, err := gen.NewClientWithResponses(c.baseURL,
-		gen.WithHTTPClient(httpClient),
-		gen.WithRequestEditorFn(c.setHeaders))
+	// The one request path, for typed methods and the generated client alike: fixed headers → retry →
+	// authentication → the caller's transport.
+	httpClient.Transport = &headerTransport{
+		next:      &retryTransport{next: httpClient.Transport, policy: s.retry},
+		userAgent: s.userAgent,
+	}
+	generated, err := gen.NewClient(c.baseURL, gen.WithHTTPClient(httpClient))
 	if err != nil {
 		return nil, fmt.Errorf("atlas: %w", err)
 	}
@@ -254,20 +258,15 @@ func NewClient(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// setHeaders is the one request editor: every request carries the versioned Accept and the User-Agent.
-func (c *Client) setHeaders(_ context.Context, req *http.Request) error {
-	req.Header.Set("Accept", MediaType)
-	req.Header.Set("User-Agent", c.userAgent)
-	return nil
-}
-
 // BaseURL returns the host the client sends requests to, without a trailing slash.
 func (c *Client) BaseURL() string { return c.baseURL }
 
-// Generated returns the generated client, configured with this client's authentication and headers: the escape
-// hatch for anything the wrapper does not cover. Its responses are not turned into errors; pass them to
-// CheckResponse.
-func (c *Client) Generated() *gen.ClientWithResponses { return c.generated }
+// Generated returns the generated client on this client's request path (versioned Accept and User-Agent, the retry
+// policy, authentication, the caller's transport): the escape hatch for anything the wrapper does not cover. Its
+// responses are raw *http.Response values, body intact: pass them to CheckResponse for a typed *APIError, and close
+// their bodies. A request that sets its own Accept header keeps it (to choose another resource version). The
+// default timeout applies only to the wrapper's methods: give these calls a context with a deadline.
+func (c *Client) Generated() *gen.Client { return c.generated }
 
 // CreateLinkToken creates one link-token that Cloud Manager or Ops Manager uses to push a live migration into the
 // Atlas organization orgID. The API key needs the Organization Owner role on that organization.
@@ -363,34 +362,24 @@ func (c *Client) DeleteLinkTokenRaw(ctx context.Context, orgID string, params *D
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
-// send is the one path every call takes: make the request, turn a non-2xx answer (or an enveloped one) into an
-// *APIError, read at most 1 MiB of the answer, and retry as the RetryPolicy allows.
+// send makes one call through the request path (which retries as the RetryPolicy allows), turns a non-2xx answer
+// (or an enveloped one) into an *APIError and reads at most 1 MiB of the answer.
 func (c *Client) send(ctx context.Context, operation string, enveloped bool, do func(context.Context) (*http.Response, error)) (*Response, error) {
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline && c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel() // after the body is read below
 	}
-	for attempt := 1; ; attempt++ {
-		resp, err := c.attempt(ctx, operation, enveloped, do)
-		delay, retry := c.retry.retryDelay(err, attempt)
-		if err == nil || !retry {
-			return resp, err
-		}
-		if waitErr := wait(ctx, delay); waitErr != nil {
-			return nil, fmt.Errorf("%w (not retried: %w)", err, waitErr)
-		}
-	}
-}
-
-// attempt sends once and reads the answer.
-func (c *Client) attempt(ctx context.Context, operation string, enveloped bool, do func(context.Context) (*http.Response, error)) (*Response, error) {
 	resp, err := do(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("atlas: %s: %w", operation, err)
 	}
 	defer resp.Body.Close()
 	if err := CheckResponse(resp); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// The retry transport stopped waiting for the context and handed back the last answer.
+			return nil, fmt.Errorf("%w (not retried: %w)", err, ctxErr)
+		}
 		return nil, err
 	}
 	body, truncated, err := readBody(resp)

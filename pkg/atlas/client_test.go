@@ -369,8 +369,12 @@ func TestGeneratedParserDecodes200And201(t *testing.T) {
 	for _, status := range []int{200, 201} {
 		srv, _ := scripted(t, status, http.Header{"Content-Type": {"application/vnd.atlas.2023-01-01+json"}}, `{"linkToken":"tok"}`)
 		c := newClient(t, srv.URL)
-		resp, err := c.Generated().CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(
+		raw, err := c.Generated().CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(
 			context.Background(), atlastest.DefaultOrgID, nil, accessList())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := gen.ParseCreateLinkTokenResponse(raw)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,11 +52,7 @@ type scoped struct {
 func (s scoped) foreign(req *http.Request) bool { return originOf(req.URL) != s.origin }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
-func (s scoped) CloseIdleConnections() {
-	if ci, ok := s.base.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
-}
+func (s scoped) CloseIdleConnections() { closeIdle(s.base) }
 
 // originOf returns scheme://host:port with the default port filled in, the unit credentials are scoped to.
 func originOf(u *url.URL) string {

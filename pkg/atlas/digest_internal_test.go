@@ -210,7 +210,7 @@ func TestRetryAfterAndBackoffNeverOverflow(t *testing.T) {
 	if got := p.backoff(40); got != p.MaxDelay {
 		t.Errorf("backoff(40) = %v, want the cap %v", got, p.MaxDelay)
 	}
-	if d, ok := p.retryDelay(&APIError{StatusCode: 429, Method: "POST"}, 40); !ok || d < p.MaxDelay/2 {
+	if d, ok := p.retryDelay("POST", &http.Response{StatusCode: 429, Header: http.Header{}}, nil, 40); !ok || d < p.MaxDelay/2 {
 		t.Errorf("retryDelay after attempt 40 = %v, %v; want about MaxDelay", d, ok)
 	}
 }

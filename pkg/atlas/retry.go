@@ -50,26 +50,63 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// retryDelay says whether err after attempt (1-based) may be retried, and after how long.
-func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
+// retryTransport sends a request again as the RetryPolicy allows: the retry step of the request path. It replays
+// the body through GetBody (buffering it once when there is none), waits with jittered backoff or the server's
+// Retry-After, and ends every wait with the request's context, then handing back the last answer it got.
+type retryTransport struct {
+	next   http.RoundTripper
+	policy RetryPolicy
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.policy.MaxAttempts <= 1 {
+		return t.next.RoundTrip(req)
+	}
+	getBody, err := replayableBody(req)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		try, err := cloneWithBody(req, getBody)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.next.RoundTrip(try)
+		delay, retry := t.policy.retryDelay(req.Method, resp, err, attempt)
+		if !retry {
+			return resp, err
+		}
+		if wait(req.Context(), delay) != nil {
+			return resp, err // the caller's context ended: its last answer is the one to report
+		}
+		if resp != nil {
+			discard(resp)
+		}
+	}
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
+func (t *retryTransport) CloseIdleConnections() { closeIdle(t.next) }
+
+// retryDelay says whether an attempt's outcome (resp, or err) may be retried, and after how long.
+func (p RetryPolicy) retryDelay(method string, resp *http.Response, err error, attempt int) (time.Duration, bool) {
 	if attempt >= p.MaxAttempts {
 		return 0, false
 	}
-	var apiErr *APIError
 	switch {
-	case errors.As(err, &apiErr):
-		if !apiErr.serverDidNotAct() {
+	case err != nil:
+		if !p.RetryConnectionRefused || !errors.Is(err, syscall.ECONNREFUSED) {
 			return 0, false
 		}
-		if apiErr.RetryAfter > 0 {
-			if apiErr.RetryAfter > p.MaxDelay {
+	case !serverDidNotAct(method, resp.StatusCode, resp.Header):
+		return 0, false
+	default:
+		if after := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); after > 0 {
+			if after > p.MaxDelay {
 				return 0, false // the server asks for more patience than the policy has
 			}
-			return apiErr.RetryAfter, true
+			return after, true
 		}
-	case p.RetryConnectionRefused && errors.Is(err, syscall.ECONNREFUSED):
-	default:
-		return 0, false
 	}
 	backoff := p.backoff(attempt)
 	if backoff <= 0 {
@@ -78,17 +115,17 @@ func (p RetryPolicy) retryDelay(err error, attempt int) (time.Duration, bool) {
 	return backoff/2 + rand.N(backoff/2+1), true
 }
 
-// serverDidNotAct reports whether the answer proves the request had no effect, so that sending it again cannot
-// act twice: see RetryPolicy.
-func (e *APIError) serverDidNotAct() bool {
-	switch e.StatusCode {
+// serverDidNotAct reports whether an answer proves the request had no effect, so that sending it again cannot act
+// twice: see RetryPolicy.
+func serverDidNotAct(method string, status int, header http.Header) bool {
+	switch status {
 	case http.StatusTooManyRequests:
 		return true
 	case http.StatusServiceUnavailable:
-		if e.Header.Get("Retry-After") != "" {
+		if header.Get("Retry-After") != "" {
 			return true
 		}
-		switch e.Method {
+		switch method {
 		case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 			return true
 		}

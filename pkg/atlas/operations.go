@@ -1,0 +1,45 @@
+package atlas
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
+)
+
+// operationInfo is what the request path needs of one operation of the embedded document.
+type operationInfo struct {
+	id       string
+	method   string
+	path     *regexp.Regexp // the path template, {param} matching one segment
+	versions []string       // oldest first
+}
+
+// operations is the embedded document's operation table, parsed once on first use.
+var operations = sync.OnceValue(func() []operationInfo {
+	doc, err := api.Load()
+	if err != nil {
+		return nil // the document is embedded and validated by tests: this cannot happen in a release
+	}
+	var out []operationInfo
+	for path, item := range doc.Paths.Map() {
+		pattern := "^" + regexp.MustCompile(`\\\{[^}]*\\\}`).ReplaceAllString(regexp.QuoteMeta(path), `[^/]+`) + "$"
+		for method, op := range item.Operations() {
+			out = append(out, operationInfo{id: op.OperationID, method: strings.ToUpper(method), path: regexp.MustCompile(pattern),
+				versions: api.OperationVersions(op)})
+		}
+	}
+	return out
+})
+
+// findOperation returns the operation a request addresses, nil when the document has none there.
+func findOperation(method, path string) *operationInfo {
+	ops := operations()
+	for i := range ops {
+		if ops[i].method == method && ops[i].path.MatchString(path) {
+			return &ops[i]
+		}
+	}
+	return nil
+}

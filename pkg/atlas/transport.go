@@ -1,0 +1,52 @@
+package atlas
+
+import (
+	"net/http"
+	"strings"
+)
+
+// headerTransport is the first step of the request path: every request carries the User-Agent and the versioned
+// Accept of its operation's version (the version its versioned Content-Type names, else the operation's newest,
+// else APIVersion). A request that already has an Accept keeps it. The request is cloned, never changed.
+type headerTransport struct {
+	next      http.RoundTripper
+	userAgent string
+}
+
+func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	clone := new(http.Request)
+	*clone = *req
+	clone.Header = make(http.Header, len(req.Header)+2)
+	for k, v := range req.Header {
+		clone.Header[k] = v
+	}
+	clone.Header.Set("User-Agent", t.userAgent)
+	if clone.Header.Get("Accept") == "" {
+		clone.Header.Set("Accept", acceptFor(req))
+	}
+	return t.next.RoundTrip(clone)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
+func (t *headerTransport) CloseIdleConnections() { closeIdle(t.next) }
+
+// acceptFor chooses the media type a request accepts: the version of its versioned body, else the newest version
+// of the operation it addresses.
+func acceptFor(req *http.Request) string {
+	if ct := req.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/vnd.atlas.") {
+		mediaType, _, _ := strings.Cut(ct, ";")
+		return strings.TrimSpace(mediaType)
+	}
+	if op := findOperation(req.Method, req.URL.Path); op != nil && len(op.versions) > 0 {
+		return mediaTypeOf(op.versions[len(op.versions)-1])
+	}
+	return MediaType
+}
+
+func mediaTypeOf(version string) string { return "application/vnd.atlas." + version + "+json" }
+
+func closeIdle(rt http.RoundTripper) {
+	if ci, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
