@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // Bounds on what the emulator keeps and how long it waits for clients; the options below change them.
@@ -71,7 +73,9 @@ func WithClock(now func() time.Time) Option {
 // recorder captures the status and body the emulator answered, for Requests.
 type recorder struct {
 	http.ResponseWriter
-	req Request
+	req        Request
+	route      *routers.Route // set once a v2 request is routed: its answer is validated against it
+	pathParams map[string]string
 }
 
 // keepBody records at most DefaultRecordedBodyBytes of the request body, copied, so that the buffer the body was
@@ -107,7 +111,8 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 func recordedSize(r Request) int64 { return int64(len(r.Body) + len(r.ResponseBody)) }
 
 // record keeps rec's request within the recording bounds, dropping the oldest first, and calls the hook.
-func (s *Server) record(rec *recorder) {
+func (s *Server) record(rec *recorder, r *http.Request) {
+	s.validateResponse(rec, r)
 	s.mu.Lock()
 	s.recorded = append(s.recorded, rec.req)
 	s.recordedBytes += recordedSize(rec.req)

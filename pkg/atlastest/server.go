@@ -9,16 +9,18 @@
 // Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure:
 //
 //	status  errorCode              when
-//	404     NOT_FOUND              no such path
-//	405     METHOD_NOT_ALLOWED     path known, method not
+//	404     NOT_FOUND              no such path (v2 requests are routed by kin-openapi's router over the document)
+//	405     METHOD_NOT_ALLOWED     path known, method not; Allow lists the document's methods
 //	401     UNAUTHORIZED           credentials missing, malformed, wrong, stale (stale=true) or replayed, or a bearer
 //	                               token expired, revoked or unknown (Bearer error="invalid_token"); always with
 //	                               fresh digest challenges in WWW-Authenticate
-//	406     INVALID_ACCEPT_HEADER  v2 Accept names an Atlas version the spec does not define (no Accept, */* or
-//	                               application/json mean the default version)
+//	406     INVALID_ACCEPT_HEADER  no Accept entry can be served: negotiated by RFC 9110 (q-values, then order,
+//	                               q=0 refuses) against the versions of that operation; no Accept, */*,
+//	                               application/* and application/json mean its newest
 //	400     INVALID_JSON           the body is not UTF-8, or has data after its JSON value
-//	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec; detail and
-//	                               badRequestDetail.fields name the field
+//	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec (booleans are exactly
+//	                               true or false, each parameter given once); detail and badRequestDetail.fields
+//	                               name the field
 //	400     INVALID_ATTRIBUTE      the body holds an attribute the schema does not declare (names match exactly:
 //	                               accessListIPs is unknown)
 //	400     INVALID_IP_ADDRESS_OR_CIDR_NOTATION
@@ -26,6 +28,8 @@
 //	404     ORG_NOT_FOUND          orgId is well formed but not an organization of the emulator
 //	403     USER_UNAUTHORIZED      the API key is not Organization Owner of orgId
 //	404     ORG_LINK_NOT_FOUND     DELETE, but the org has no link: none was created, or it was deleted already
+//	501     NOT_IMPLEMENTED        an operation of the document the emulator has no handler for (parameters name
+//	                               its operationId): adding an operation to api/operations.txt never breaks it
 //	201                            POST: a fresh link-token; the org is now linked
 //	204                            DELETE: the org link is removed (no body)
 //
@@ -56,6 +60,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -233,9 +238,10 @@ type Server struct {
 	listener        net.Listener
 	http            *http.Server
 	router          routers.Router
+	handlers        map[string]handler // by operationId; a copy of the package's, so tests may change theirs
+	paths           []pathInfo
 	bodySchema      *openapi3.Schema
 	orgIDParam      *openapi3.Parameter
-	versions        []string
 	skippedPatterns []string
 	algorithms      []string
 	orgs            map[string]bool
@@ -254,7 +260,9 @@ type Server struct {
 	closeOnce sync.Once
 	closeMu   sync.RWMutex // guards closed against handlers starting
 	closed    bool
-	handlers  sync.WaitGroup
+	inFlight  sync.WaitGroup
+
+	validateResponses bool
 
 	requests      atomic.Int64
 	authFailures  atomic.Int64
@@ -262,6 +270,7 @@ type Server struct {
 	mu            sync.Mutex // guards recorded, linked and faults
 	recorded      []Request
 	recordedBytes int64
+	responseErrors []error
 	linked        map[string]bool
 	faults        []Fault
 }
@@ -327,8 +336,9 @@ func (s *Server) loadSpec() error {
 		return fmt.Errorf("atlastest: router: %w", err)
 	}
 	s.router = router
+	s.handlers = maps.Clone(handlers)
+	s.paths = pathTable(doc)
 	s.skippedPatterns = api.UnsupportedPatterns(doc)
-	s.versions = api.Versions(doc)
 	s.bodySchema = doc.Components.Schemas["TargetOrgRequest"].Value
 	s.orgIDParam = doc.Components.Parameters["orgId"].Value
 	return nil
@@ -360,7 +370,7 @@ func (s *Server) Close() {
 		if err := s.http.Shutdown(ctx); err != nil {
 			_ = s.http.Close() // a handler still reading a slow body: cut its connection
 		}
-		s.handlers.Wait()
+		s.inFlight.Wait()
 	})
 }
 
@@ -415,14 +425,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
-	s.handlers.Add(1)
+	s.inFlight.Add(1)
 	s.closeMu.RUnlock()
-	defer s.handlers.Done()
+	defer s.inFlight.Done()
 	s.requests.Add(1)
 	rec := &recorder{ResponseWriter: w, req: Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
 	}}
-	defer s.record(rec)
+	defer s.record(rec, r)
 	if !s.wait(r, s.latency) {
 		return
 	}
@@ -449,56 +459,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveV2(rec, r, body)
-}
-
-func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
-	route, pathParams, err := s.router.FindRoute(r)
-	switch {
-	case errors.Is(err, routers.ErrMethodNotAllowed):
-		s.writeError(rec, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method "+r.Method+" is not allowed here")
-		return
-	case err != nil:
-		s.writeError(rec, r, http.StatusNotFound, "NOT_FOUND", "no resource at "+r.URL.Path)
-		return
-	}
-	key, ok := s.authorize(rec, r)
-	if !ok {
-		return
-	}
-	if version, ok := s.acceptedVersion(r.Header.Get("Accept")); !ok {
-		s.writeError(rec, r, http.StatusNotAcceptable, "INVALID_ACCEPT_HEADER", fmt.Sprintf(
-			"Accept %q names no version this API defines; known: %s",
-			version, strings.Join(s.mediaTypes(), ", ")))
-		return
-	}
-	if be := checkJSONSyntax(body); be != nil {
-		s.writeFieldError(rec, r, be)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
-		Request: r, PathParams: pathParams, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, RegexCompiler: api.CompilePattern},
-	})
-	if err != nil {
-		field, problem := describeValidationError(err)
-		s.writeValidationError(rec, r, field, problem)
-		return
-	}
-	if be := s.checkBodyAttributes(route.Operation, r, body); be != nil {
-		s.writeFieldError(rec, r, be)
-		return
-	}
-	orgID := pathParams["orgId"]
-	if !s.checkOrg(rec, r, key, orgID) {
-		return
-	}
-	switch route.Operation.OperationID {
-	case "deleteLinkTokens":
-		s.deleteLinkTokens(rec, r, orgID)
-	default:
-		s.createLinkToken(rec, r, orgID, "application/vnd.atlas."+s.versions[len(s.versions)-1]+"+json;charset=utf-8")
-	}
 }
 
 // serveV1 answers the deprecated v1.0 path: plain application/json, validated with the same schemas as v2.
@@ -568,40 +528,6 @@ func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
 	return nil, false
 }
 
-// acceptedVersion reads the Atlas version an Accept header asks for. No Accept, */* and application/json mean the
-// newest version; a vnd.atlas media type must name a version the spec defines.
-func (s *Server) acceptedVersion(accept string) (string, bool) {
-	newest := s.versions[len(s.versions)-1]
-	if strings.TrimSpace(accept) == "" {
-		return newest, true
-	}
-	for _, part := range strings.Split(accept, ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		if version, ok := strings.CutPrefix(mediaType, "application/vnd.atlas."); ok {
-			version = strings.TrimSuffix(version, "+json")
-			if slices.Contains(s.versions, version) {
-				return version, true
-			}
-			return mediaType, false
-		}
-		if mediaType == "*/*" || mediaType == "application/*" || mediaType == "application/json" {
-			return newest, true
-		}
-	}
-	return accept, false
-}
-
-func (s *Server) mediaTypes() []string {
-	out := make([]string, len(s.versions))
-	for i, v := range s.versions {
-		out[i] = "application/vnd.atlas." + v + "+json"
-	}
-	return out
-}
-
 // checkOrg answers 404 for an unknown org and 403 for a key that is not its Organization Owner.
 func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID string) bool {
 	if !s.orgs[orgID] {
@@ -616,6 +542,20 @@ func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID 
 	return true
 }
 
+// handleCreateLinkToken answers createLinkToken for an org the key owns.
+func (s *Server) handleCreateLinkToken(c *call) {
+	if orgID := c.params["orgId"]; s.checkOrg(c.rec, c.r, c.key, orgID) {
+		s.createLinkToken(c.rec, c.r, orgID, c.contentType)
+	}
+}
+
+// handleDeleteLinkTokens answers deleteLinkTokens for an org the key owns.
+func (s *Server) handleDeleteLinkTokens(c *call) {
+	if orgID := c.params["orgId"]; s.checkOrg(c.rec, c.r, c.key, orgID) {
+		s.deleteLinkTokens(c.rec, c.r, orgID, c.contentType)
+	}
+}
+
 // createLinkToken answers 201 with a fresh token and marks the org linked.
 func (s *Server) createLinkToken(rec *recorder, r *http.Request, orgID, contentType string) {
 	s.mu.Lock()
@@ -625,7 +565,7 @@ func (s *Server) createLinkToken(rec *recorder, r *http.Request, orgID, contentT
 }
 
 // deleteLinkTokens removes the org's link: 204, or 404 when there is none.
-func (s *Server) deleteLinkTokens(rec *recorder, r *http.Request, orgID string) {
+func (s *Server) deleteLinkTokens(rec *recorder, r *http.Request, orgID, contentType string) {
 	s.mu.Lock()
 	wasLinked := s.linked[orgID]
 	delete(s.linked, orgID)
@@ -638,6 +578,7 @@ func (s *Server) deleteLinkTokens(rec *recorder, r *http.Request, orgID string) 
 		s.writeJSON(rec, r, http.StatusNoContent, "application/json", nil)
 		return
 	}
+	rec.Header().Set("Content-Type", contentType) // the document declares the versioned type, even with no body
 	rec.WriteHeader(http.StatusNoContent)
 }
 
@@ -734,13 +675,11 @@ func (s *Server) writeJSON(rec *recorder, r *http.Request, status int, contentTy
 	_, _ = rec.Write(body)
 }
 
+// queryFlag reports whether boolean query parameter name is exactly "true", given once (strictQuery refuses the
+// rest before any answer is enveloped or indented).
 func queryFlag(q map[string][]string, name string) bool {
-	v, ok := q[name]
-	if !ok || len(v) == 0 {
-		return false
-	}
-	b, err := strconv.ParseBool(v[0])
-	return err == nil && b
+	v := q[name]
+	return len(v) == 1 && v[0] == "true"
 }
 
 // describeValidationError names the field a kin-openapi validation error is about, and what is wrong with it.

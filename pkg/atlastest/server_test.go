@@ -21,13 +21,19 @@ const (
 	mediaType = "application/vnd.atlas.2023-01-01+json"
 )
 
+// start runs an emulator that validates its own answers against the document; the test fails if one drifts.
 func start(t *testing.T, opts ...atlastest.Option) *atlastest.Server {
 	t.Helper()
-	srv, err := atlastest.NewServer(opts...)
+	srv, err := atlastest.NewServer(append([]atlastest.Option{atlastest.WithResponseValidation()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		for _, err := range srv.ResponseValidationErrors() {
+			t.Errorf("the emulator answered outside the spec: %v", err)
+		}
+	})
 	return srv
 }
 
