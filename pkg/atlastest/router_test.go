@@ -19,8 +19,8 @@ func TestAcceptNegotiation(t *testing.T) {
 		{mediaType, 201},
 		{"application/vnd.atlas.2099-01-01+json, " + mediaType, 201}, // a later entry is served
 		{"application/vnd.atlas.2099-01-01+json;q=1, " + mediaType + ";q=0.5", 201},
-		{mediaType + ";q=0", 406},                    // refused explicitly
-		{mediaType + ";q=0, application/json", 201}, // … but application/json is fine
+		{mediaType + ";q=0", 406},                      // refused explicitly
+		{mediaType + ";q=0, application/json", 201},    // … but application/json is fine
 		{"application/vnd.atlas.2024-05-30+json", 406}, // a version of other operations, not this one
 		{"text/html", 406},
 	} {

@@ -264,15 +264,15 @@ type Server struct {
 
 	validateResponses bool
 
-	requests      atomic.Int64
-	authFailures  atomic.Int64
-	bytesReceived atomic.Int64
-	mu            sync.Mutex // guards recorded, linked and faults
-	recorded      []Request
-	recordedBytes int64
+	requests       atomic.Int64
+	authFailures   atomic.Int64
+	bytesReceived  atomic.Int64
+	mu             sync.Mutex // guards recorded, linked and faults
+	recorded       []Request
+	recordedBytes  int64
 	responseErrors []error
-	linked        map[string]bool
-	faults        []Fault
+	linked         map[string]bool
+	faults         []Fault
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
