@@ -145,138 +145,21 @@ func newRootCommand(env Environment, state *runState) *cobra.Command {
 	})
 
 	apiCmd := &cobra.Command{Use: "api", Short: "Access all features of the Atlas Administration API by using the Atlas CLI"}
-	service := &cobra.Command{
-		Use:   "cloudMigrationService",
-		Short: "Manages the Cloud Migration Service.",
-		Long: "Manages the Cloud Migration Service. Source organizations, projects, and MongoDB clusters reside on Cloud " +
-			"Manager or Ops Manager. Destination organizations, projects, and MongoDB clusters reside on MongoDB Cloud.",
-	}
 	root.AddCommand(apiCmd)
-	apiCmd.AddCommand(service)
-	service.AddCommand(newCreateLinkTokenCommand(env, state), newDeleteLinkTokensCommand(env, state))
+	addAPICommands(apiCmd, env, state)
 	rejectUnknownCommands(root)
 	return root
-}
-
-// commonFlags are the options both operations share.
-type commonFlags struct {
-	envelope   bool
-	orgID      string
-	output     string
-	outputFile string
-	version    string
-}
-
-func addCommonFlags(cmd *cobra.Command, f *commonFlags, op *operation) {
-	flags := cmd.Flags()
-	flags.BoolVar(&f.envelope, "envelope", false, "flag that indicates whether Application wraps the response in an envelope JSON object")
-	flags.StringVar(&f.orgID, "orgId", "", "unique 24-hexadecimal digit string that identifies the organization that contains your projects")
-	flags.StringVarP(&f.output, "output", "o", "json", `preferred api format, can be ["json", go-template]`)
-	flags.StringVar(&f.outputFile, "output-file", "", "file to write the api output to. This flag is required when the output of an endpoint is binary (ex: gzip) and the command is not piped (ex: atlas command > out.zip)")
-	flags.StringVar(&f.outputFile, "outputFile", "", "alias of --output-file (the official Atlas CLI's spelling)")
-	_ = flags.MarkHidden("outputFile")
-	flags.StringVar(&f.version, "version", op.versions[len(op.versions)-1], fmt.Sprintf(
-		"api version to use when calling the api call [options: %s], defaults to the latest version or the profiles api_version config value if set",
-		quoteAll(op.versions)))
-	_ = cmd.RegisterFlagCompletionFunc("version", cobra.FixedCompletions(op.versions, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "go-template=", "go-template-file="}, cobra.ShellCompDirectiveNoSpace))
 }
 
 const settingsHelp = `Settings come from flags, then MONGODB_ATLAS_* (or legacy MCLI_*) environment variables, then the Atlas CLI profile (-P, MONGODB_ATLAS_PROFILE, "default", or the file's only profile) in the Atlas CLI's config.toml.
 
 Exit codes: 0 success; 1 Atlas answered with an error (its JSON on stdout) or the network failed; 2 usage, input or configuration error (nothing was sent); 3 Atlas acted but the answer could not be written as asked (it is on stdout: keep it); 130 interrupted.`
 
-func newCreateLinkTokenCommand(env Environment, state *runState) *cobra.Command {
-	var (
-		f      commonFlags
-		file   string
-		pretty bool
-	)
-	op := mustOperation("createLinkToken")
-	cmd := &cobra.Command{
-		Use:     "createLinkToken",
-		Aliases: op.aliases,
-		Short:   "Create one link-token that contains all the information required to complete the link.",
-		Long: `Create one link-token that contains all the information required to complete the link.
-
-MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource. This command is invoking the endpoint with OperationID: 'createLinkToken'.
-
-The request body comes from --file PATH, or from standard input when it is piped (or --file -), e.g. {"accessListIps": ["203.0.113.7"]}.
-` + settingsHelp,
-		Example: `  atlas api cloudMigrationService createLinkToken --orgId 4888442a3354817a7320eb61 --file body.json
-  echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken -P prod --output '{{.linkToken}}'`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolve(cmd, env, &f, op)
-			if err != nil {
-				return err
-			}
-			body, err := readBody(cmd.Context(), env, file)
-			if err != nil {
-				return err
-			}
-			client, err := s.client(env, state)
-			if err != nil {
-				return err
-			}
-			params := &atlas.CreateLinkTokenParams{}
-			if f.envelope {
-				params.Envelope = &f.envelope
-			}
-			if pretty {
-				params.Pretty = &pretty
-			}
-			resp, err := client.CreateLinkTokenRaw(cmd.Context(), s.orgID, body, params)
-			return s.write(env, resp, err)
-		},
-	}
-	addCommonFlags(cmd, &f, op)
-	cmd.Flags().StringVar(&file, "file", "", "path to the file which contains the api request contents")
-	cmd.Flags().BoolVar(&pretty, "pretty", false, "flag that indicates whether the response body should be in the prettyprint format")
-	return cmd
-}
-
-func newDeleteLinkTokensCommand(env Environment, state *runState) *cobra.Command {
-	var f commonFlags
-	op := mustOperation("deleteLinkTokens")
-	cmd := &cobra.Command{
-		Use:     "deleteLinkTokens",
-		Aliases: op.aliases,
-		Short:   "Remove one organization link and its associated public API key.",
-		Long: `Remove one organization link and its associated public API key.
-
-MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource. This command is invoking the endpoint with OperationID: 'deleteLinkTokens'.
-
-On success Atlas answers 204 with no body, so nothing is printed (with --envelope, the envelope is).
-` + settingsHelp,
-		Example: `  atlas api cloudMigrationService deleteLinkTokens --orgId 4888442a3354817a7320eb61`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolve(cmd, env, &f, op)
-			if err != nil {
-				return err
-			}
-			client, err := s.client(env, state)
-			if err != nil {
-				return err
-			}
-			params := &atlas.DeleteLinkTokensParams{}
-			if f.envelope {
-				params.Envelope = &f.envelope
-			}
-			resp, err := client.DeleteLinkTokenRaw(cmd.Context(), s.orgID, params)
-			return s.write(env, resp, err)
-		},
-	}
-	addCommonFlags(cmd, &f, op)
-	return cmd
-}
-
 // settings are one invocation's checked settings: nothing has been sent yet.
 type settings struct {
 	cfg        *config
 	op         *operation
-	orgID      string
+	version    string
 	format     *formatter
 	outputFile string
 	enveloped  bool
@@ -285,7 +168,7 @@ type settings struct {
 
 // resolve checks configuration, orgId, version and output before anything is sent: the output file can be written
 // and the output template works on a sample of the operation's answer, so nothing fails after Atlas has acted.
-func resolve(cmd *cobra.Command, env Environment, f *commonFlags, op *operation) (*settings, error) {
+func resolve(cmd *cobra.Command, env Environment, f *apiFlags, op *operation) (*settings, error) {
 	profileFlag, _ := cmd.Flags().GetString("profile")
 	debug, _ := cmd.Flags().GetBool("debug")
 	cfg, err := loadConfig(env.ConfigDir, profileFlag, env.Getenv)
@@ -294,21 +177,6 @@ func resolve(cmd *cobra.Command, env Environment, f *commonFlags, op *operation)
 	}
 	for _, w := range cfg.warnings {
 		fmt.Fprintln(env.Stderr, "Warning:", w)
-	}
-
-	orgID, orgFrom := f.orgID, "--orgId"
-	if !cmd.Flags().Changed("orgId") {
-		orgID, orgFrom = cfg.lookup("org_id")
-		if orgID == "" {
-			return nil, fmt.Errorf(`required flag "orgId" not set (nor %s)`, cfg.where("org_id"))
-		}
-	}
-	if err := atlas.ValidateOrgID(orgID); err != nil {
-		what := fmt.Sprintf("--orgId %q", orgID)
-		if orgFrom != "--orgId" {
-			what = fmt.Sprintf("organization ID %q (from %s)", orgID, orgFrom)
-		}
-		return nil, fmt.Errorf("%s: must be 24 lower-case hexadecimal digits (%s), as in 4888442a3354817a7320eb61", what, atlas.OrgIDPattern)
 	}
 
 	// An explicit --version the operation lacks is an error; api_version from the profile or the environment is a
@@ -340,7 +208,11 @@ func resolve(cmd *cobra.Command, env Environment, f *commonFlags, op *operation)
 	if err != nil {
 		return nil, err
 	}
-	if err := format.check(op.sample(f.envelope)); err != nil {
+	enveloped := false
+	if v, ok := f.params["envelope"]; ok {
+		enveloped = *v == "true"
+	}
+	if err := format.check(op.sample(enveloped)); err != nil {
 		return nil, err
 	}
 	if f.outputFile != "" {
@@ -348,7 +220,7 @@ func resolve(cmd *cobra.Command, env Environment, f *commonFlags, op *operation)
 			return nil, err
 		}
 	}
-	return &settings{cfg: cfg, op: op, orgID: orgID, format: format, outputFile: f.outputFile, enveloped: f.envelope, debug: debug}, nil
+	return &settings{cfg: cfg, op: op, version: f.version, format: format, outputFile: f.outputFile, enveloped: enveloped, debug: debug}, nil
 }
 
 // client builds the API client from the configuration's host and credentials. Every request it sends marks state.

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/atlas-linktoken/atlas-linktoken/api"
 	"strings"
 	"testing"
 )
@@ -37,13 +38,28 @@ func FuzzOutputTemplate(f *testing.F) {
 // FuzzRequestBody: whatever arrives on stdin, reading and checking it never panics, and what passes is valid JSON
 // the library accepts.
 func FuzzRequestBody(f *testing.F) {
+	createLinkToken := findCommandOperation(f, "createLinkToken")
 	for _, seed := range []string{`{"accessListIps":["203.0.113.7"]}`, "", "{", `{"accessListIps":[1]}`, "\xff\xfe{}"} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		body, err := readBody(context.Background(), Environment{Stdin: bytes.NewReader(data), StdinIsPiped: true}, "")
+		body, err := readBody(context.Background(), Environment{Stdin: bytes.NewReader(data), StdinIsPiped: true}, "", createLinkToken)
 		if err == nil && !bytes.Equal(body, data) {
 			t.Fatalf("accepted body changed: %q → %q", data, body)
 		}
 	})
+}
+
+// findCommandOperation describes operation id of the embedded document, as the CLI's commands do.
+func findCommandOperation(tb testing.TB, id string) *operation {
+	tb.Helper()
+	doc, err := spec()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	op, method, path := api.FindOperation(doc, id)
+	if op == nil {
+		tb.Fatalf("no operation %s", id)
+	}
+	return describeOperation(op, method, path)
 }

@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
 // maxInputBytes bounds a request body read from a file or stdin, and an output template file.
@@ -16,7 +14,7 @@ const maxInputBytes = 1 << 20
 
 // readBody reads the request body from --file PATH, or stdin (piped, or --file -), and checks it strictly. Reading
 // stops as soon as ctx ends (Ctrl-C), even while stdin is still open.
-func readBody(ctx context.Context, env Environment, file string) ([]byte, error) {
+func readBody(ctx context.Context, env Environment, file string, op *operation) ([]byte, error) {
 	var (
 		r      io.Reader
 		source string
@@ -34,7 +32,10 @@ func readBody(ctx context.Context, env Environment, file string) ([]byte, error)
 		defer fh.Close()
 		r, source = fh, file
 	default:
-		return nil, errors.New(`no request body: pass --file PATH or pipe JSON to standard input, e.g. echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken ...`)
+		if op.id == "createLinkToken" {
+			return nil, errors.New(`no request body: pass --file PATH or pipe JSON to standard input, e.g. echo '{"accessListIps":["203.0.113.7"]}' | atlas api cloudMigrationService createLinkToken ...`)
+		}
+		return nil, fmt.Errorf("no request body: pass --file PATH or pipe JSON to standard input of %s", op.id)
 	}
 	body, err := readAllBounded(ctx, r)
 	if err != nil {
@@ -43,7 +44,7 @@ func readBody(ctx context.Context, env Environment, file string) ([]byte, error)
 	if len(body) > maxInputBytes {
 		return nil, fmt.Errorf("request body from %s exceeds %d bytes", source, maxInputBytes)
 	}
-	if _, err := atlas.ParseTargetOrgRequest(body); err != nil {
+	if err := op.checkBody(body); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return body, nil

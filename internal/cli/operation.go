@@ -18,26 +18,69 @@ var spec = sync.OnceValues(api.Load)
 
 // operation is what the CLI needs to know of one operation of the spec.
 type operation struct {
-	id       string
-	summary  string
-	method   string
+	id          string
+	summary     string
+	description string
+	tag         string
+	method      string
+	path        string
+	params      []*openapi3.Parameter // path and query parameters, by name
+	hasBody     bool
 	aliases  []string         // other names the command answers to, from the document
 	versions []string         // the resource versions the operation declares, oldest first
 	success  *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
+	request  *openapi3.Schema // schema of the request body, when there is one
 }
 
-// mustOperation describes operation id of the embedded document, which the build embeds: a missing one is a bug.
-func mustOperation(id string) *operation {
-	doc, err := spec()
-	if err != nil {
-		panic(err)
+// strictBodies are the operations whose bodies pkg/atlas parses strictly (line and column, unknown fields, IPs).
+var strictBodies = map[string]func([]byte) error{
+	"createLinkToken": func(b []byte) error { _, err := atlas.ParseTargetOrgRequest(b); return err },
+}
+
+// checkBody checks a request body before it is sent: strictly for the operations pkg/atlas knows, otherwise as
+// JSON valid against the operation's request schema.
+func (o *operation) checkBody(body []byte) error {
+	if check, ok := strictBodies[o.id]; ok {
+		return check(body)
 	}
-	op, method, _ := api.FindOperation(doc, id)
-	if op == nil {
-		panic("cli: operation " + id + " is not in the embedded spec")
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return fmt.Errorf("invalid request body: malformed JSON: %v", err)
 	}
-	return &operation{id: id, summary: op.Summary, method: method, aliases: api.OperationAliases(op),
-		versions: api.OperationVersions(op), success: api.SuccessSchema(op)}
+	if o.request != nil {
+		if err := o.request.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern)); err != nil {
+			return fmt.Errorf("invalid request body: %s", firstLine(err.Error()))
+		}
+	}
+	return nil
+}
+
+// describeOperation is what the CLI needs of op, which is method path in the embedded document.
+func describeOperation(op *openapi3.Operation, method, path string) *operation {
+	o := &operation{id: op.OperationID, summary: op.Summary, description: op.Description, method: method, path: path,
+		params: sortedParams(op), hasBody: op.RequestBody != nil, aliases: api.OperationAliases(op),
+		versions: api.OperationVersions(op), success: api.SuccessSchema(op), tag: "other"}
+	if len(op.Tags) > 0 {
+		o.tag = op.Tags[0]
+	}
+	if o.hasBody && op.RequestBody.Value != nil {
+		for _, media := range op.RequestBody.Value.Content {
+			if media.Schema != nil {
+				o.request = media.Schema.Value
+			}
+		}
+	}
+	if len(o.versions) == 0 {
+		o.versions = []string{atlas.APIVersion}
+	}
+	return o
+}
+
+func (o *operation) summaryOrDescription() string {
+	if o.description != "" {
+		return o.description
+	}
+	return o.summary
 }
 
 // sample is a value shaped like the operation's answer (wrapped as Atlas wraps it with envelope=true), to try an

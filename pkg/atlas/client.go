@@ -1,7 +1,6 @@
 package atlas
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,7 +56,8 @@ type Client struct {
 	userAgent string
 	timeout   time.Duration // applied when a call's context has no deadline; 0: none
 	retry     RetryPolicy
-	generated *gen.Client
+	generated  *gen.Client
+	httpClient *http.Client // the request path: headers → retry → auth → the caller's transport
 }
 
 // Option configures a Client. Options check their input; NewClient reports the first problem.
@@ -254,7 +254,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("atlas: %w", err)
 	}
-	c.generated = generated
+	c.generated, c.httpClient = generated, httpClient
 	return c, nil
 }
 
@@ -268,41 +268,6 @@ func (c *Client) BaseURL() string { return c.baseURL }
 // default timeout applies only to the wrapper's methods: give these calls a context with a deadline.
 func (c *Client) Generated() *gen.Client { return c.generated }
 
-// CreateLinkToken creates one link-token that Cloud Manager or Ops Manager uses to push a live migration into the
-// Atlas organization orgID. The API key needs the Organization Owner role on that organization.
-//
-// POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId createLinkToken).
-//
-// orgID and every entry of req.AccessListIPs are checked before anything is sent (*InputError). Any 2xx answer
-// carrying a link-token is success (the live server answers 201 where the spec says 200); any other status is an
-// *APIError.
-func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOrgRequest) (*TargetOrg, error) {
-	// A nil AccessListIPs is left out of the body (omitzero); an empty one is sent as [].
-	if err := ValidateAccessList(req.AccessListIPs); err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
-	}
-	resp, err := c.createLinkToken(ctx, orgID, body, nil)
-	if err != nil {
-		return nil, err
-	}
-	var token TargetOrg
-	if err := decodeSuccess(resp, &token); err != nil {
-		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
-	}
-	if token.LinkToken == "" {
-		return nil, fmt.Errorf("atlas: createLinkToken: %w: %d response holds no linkToken", ErrUnexpectedResponse, resp.StatusCode)
-	}
-	return &token, nil
-}
-
-// CreateLinkTokenParams are createLinkToken's query parameters: Envelope asks Atlas to wrap the answer in
-// {"status": CODE, "content": BODY}, Pretty to indent it.
-type CreateLinkTokenParams = gen.CreateLinkTokenParams
-
 // Response is a successful answer exactly as the server sent it, for callers (such as the CLI) that pass the body on
 // rather than decode it.
 type Response struct {
@@ -311,56 +276,23 @@ type Response struct {
 	Body       []byte // at most 1 MiB
 }
 
-// CreateLinkTokenRaw is CreateLinkToken for a request body that is already JSON, such as a file a user wrote. It
-// returns the server's 2xx answer untouched.
-//
-// POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId createLinkToken).
-//
-// orgID and body are checked first (ParseTargetOrgRequest); body is then sent byte for byte. params may be nil. With
-// params.Envelope, an envelope whose status is not 2xx is returned as an *APIError built from its content.
-func (c *Client) CreateLinkTokenRaw(ctx context.Context, orgID string, body []byte, params *CreateLinkTokenParams) (*Response, error) {
-	if _, err := ParseTargetOrgRequest(body); err != nil {
-		return nil, err
+// Do sends req through the client's request path (versioned Accept unless req sets one, User-Agent, retries,
+// authentication) and returns its 2xx answer exactly as the server sent it, or an *APIError. With envelope=true in
+// req's query, an envelope holding a non-2xx status is an *APIError built from its content. The body is sent byte
+// for byte and nothing is checked locally: it is the one generic method, for bodies written by users (the CLI) and
+// operations without a typed method. req must address the client's base URL; the default timeout applies.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	if !strings.HasPrefix(req.URL.String(), c.baseURL+"/") {
+		return nil, fmt.Errorf("atlas: %s %s is not on the client's base URL %s", req.Method, req.URL.Redacted(), c.baseURL)
 	}
-	return c.createLinkToken(ctx, orgID, body, params)
-}
-
-// createLinkToken checks orgID and sends body as it is.
-func (c *Client) createLinkToken(ctx context.Context, orgID string, body []byte, params *CreateLinkTokenParams) (*Response, error) {
-	if err := ValidateOrgID(orgID); err != nil {
-		return nil, err
+	operation := req.Method + " " + req.URL.Path
+	if op := findOperation(req.Method, req.URL.Path); op != nil {
+		operation = op.id
 	}
-	return c.send(ctx, "createLinkToken", params != nil && isTrue(params.Envelope), func(ctx context.Context) (*http.Response, error) {
-		return c.generated.CreateLinkTokenWithBody(ctx, orgID, params, MediaType, bytes.NewReader(body))
+	return c.send(ctx, operation, req.URL.Query().Get("envelope") == "true", func(ctx context.Context) (*http.Response, error) {
+		return c.httpClient.Do(req.WithContext(ctx))
 	})
 }
-
-// DeleteLinkTokensParams are deleteLinkTokens' query parameters: Envelope asks Atlas to wrap the answer.
-type DeleteLinkTokensParams = gen.DeleteLinkTokensParams
-
-// DeleteLinkToken removes the organization link of orgID and its associated public API key, undoing
-// CreateLinkToken. The API key needs the Organization Owner role.
-//
-// DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId deleteLinkTokens).
-func (c *Client) DeleteLinkToken(ctx context.Context, orgID string) error {
-	_, err := c.DeleteLinkTokenRaw(ctx, orgID, nil)
-	return err
-}
-
-// DeleteLinkTokenRaw is DeleteLinkToken returning the server's 2xx answer untouched (204 with no body, or with
-// params.Envelope a 200 envelope). params may be nil.
-//
-// DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId deleteLinkTokens).
-func (c *Client) DeleteLinkTokenRaw(ctx context.Context, orgID string, params *DeleteLinkTokensParams) (*Response, error) {
-	if err := ValidateOrgID(orgID); err != nil {
-		return nil, err
-	}
-	return c.send(ctx, "deleteLinkTokens", params != nil && isTrue(params.Envelope), func(ctx context.Context) (*http.Response, error) {
-		return c.generated.DeleteLinkTokens(ctx, orgID, params)
-	})
-}
-
-func isTrue(b *bool) bool { return b != nil && *b }
 
 // send makes one call through the request path (which retries as the RetryPolicy allows), turns a non-2xx answer
 // (or an enveloped one) into an *APIError and reads at most 1 MiB of the answer.

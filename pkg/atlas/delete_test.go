@@ -47,19 +47,18 @@ func TestDeleteLinkTokenRemovesTheLinkOnce(t *testing.T) {
 	}
 }
 
-func TestDeleteLinkTokenRawEnvelopeAndInput(t *testing.T) {
+func TestDeleteEnvelopeAndInput(t *testing.T) {
 	srv := newEmulator(t)
 	c := newClient(t, srv.URL)
 	ctx := context.Background()
 	if _, err := c.CreateLinkToken(ctx, atlastest.DefaultOrgID, accessList()); err != nil {
 		t.Fatal(err)
 	}
-	envelope := true
-	resp, err := c.DeleteLinkTokenRaw(ctx, atlastest.DefaultOrgID, &atlas.DeleteLinkTokensParams{Envelope: &envelope})
+	resp, err := sendRaw(t, c, http.MethodDelete, linkTokensPath, "envelope=true", nil)
 	if err != nil || resp.StatusCode != 200 || !strings.Contains(string(resp.Body), `"status":204`) {
 		t.Fatalf("enveloped delete: %+v %v", resp, err)
 	}
-	_, err = c.DeleteLinkTokenRaw(ctx, atlastest.DefaultOrgID, &atlas.DeleteLinkTokensParams{Envelope: &envelope})
+	_, err = sendRaw(t, c, http.MethodDelete, linkTokensPath, "envelope=true", nil)
 	if !atlas.IsErrorCode(err, "ORG_LINK_NOT_FOUND") {
 		t.Errorf("enveloped second delete: %v", err)
 	}

@@ -212,8 +212,9 @@ func TestFaultCatalogue(t *testing.T) {
 			before, start := srv.RequestCount(), time.Now()
 			var err error
 			if tc.name == "envelope holding an error" {
-				envelope := true
-				_, err = c.CreateLinkTokenRaw(ctx, atlastest.DefaultOrgID, []byte(`{}`), &atlas.CreateLinkTokenParams{Envelope: &envelope})
+				req, _ := http.NewRequest(http.MethodPost, c.BaseURL()+linkTokensPath+"?envelope=true", strings.NewReader(`{}`))
+				req.Header.Set("Content-Type", atlas.MediaType)
+				_, err = c.Do(ctx, req)
 			} else {
 				_, err = c.CreateLinkToken(ctx, atlastest.DefaultOrgID, accessList("192.0.2.1"))
 			}
