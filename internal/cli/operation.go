@@ -26,10 +26,10 @@ type operation struct {
 	path        string
 	params      []*openapi3.Parameter // path and query parameters, by name
 	hasBody     bool
-	aliases  []string         // other names the command answers to, from the document
-	versions []string         // the resource versions the operation declares, oldest first
-	success  *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
-	request  *openapi3.Schema // schema of the request body, when there is one
+	aliases     []string         // other names the command answers to, from the document
+	versions    []string         // the resource versions the operation declares, oldest first
+	success     *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
+	request     *openapi3.Schema // schema of the request body, when there is one
 }
 
 // strictBodies are the operations whose bodies pkg/atlas parses strictly (line and column, unknown fields, IPs).

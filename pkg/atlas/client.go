@@ -52,10 +52,10 @@ type (
 
 // Client creates Atlas link-tokens. It is safe for concurrent use; share one to keep the digest challenge warm.
 type Client struct {
-	baseURL   string
-	userAgent string
-	timeout   time.Duration // applied when a call's context has no deadline; 0: none
-	retry     RetryPolicy
+	baseURL    string
+	userAgent  string
+	timeout    time.Duration // applied when a call's context has no deadline; 0: none
+	retry      RetryPolicy
 	generated  *gen.Client
 	httpClient *http.Client // the request path: headers → retry → auth → the caller's transport
 }
