@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -371,9 +372,52 @@ func Version() string {
 	return version
 }
 
-// SupportedVersions lists the Atlas resource versions this client can speak, oldest first; APIVersion is the one it
-// sends.
-func SupportedVersions() []string { return []string{APIVersion} }
+// SupportedVersions lists the resource versions operationID declares in the embedded document, oldest first; the
+// newest is what a call sends unless WithVersion chooses another. nil for an operation the document lacks.
+func SupportedVersions(operationID string) []string {
+	if op := operationByID(operationID); op != nil {
+		return slices.Clone(op.versions)
+	}
+	return nil
+}
+
+// CallOption adjusts one call of a typed method.
+type CallOption func(*callSettings)
+
+type callSettings struct{ version string }
+
+// WithVersion sends a call as resource version (one of SupportedVersions of its operation; an unknown one is an
+// *InputError naming them): the request's Content-Type and Accept name it. The default is the operation's newest.
+func WithVersion(version string) CallOption { return func(s *callSettings) { s.version = version } }
+
+// resolveVersion is the version a call of operationID sends.
+func resolveVersion(operationID string, opts []CallOption) (string, error) {
+	var s callSettings
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s)
+		}
+	}
+	versions := SupportedVersions(operationID)
+	if len(versions) == 0 {
+		versions = []string{APIVersion}
+	}
+	if s.version == "" {
+		return versions[len(versions)-1], nil
+	}
+	if !slices.Contains(versions, s.version) {
+		return "", &InputError{Field: "version", Value: s.version, Reason: operationID + " has versions " + strings.Join(versions, ", ")}
+	}
+	return s.version, nil
+}
+
+// acceptVersion is a request editor that sets Accept to version's media type.
+func acceptVersion(version string) gen.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Accept", mediaTypeOf(version))
+		return nil
+	}
+}
 
 // isLoopback reports whether host is localhost or a loopback IP address.
 func isLoopback(host string) bool {

@@ -16,7 +16,11 @@ import (
 // orgID and every entry of req.AccessListIPs are checked before anything is sent (*InputError). Any 2xx answer
 // carrying a link-token is success (the live server answers 201 where the spec says 200); any other status is an
 // *APIError.
-func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOrgRequest) (*TargetOrg, error) {
+func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOrgRequest, opts ...CallOption) (*TargetOrg, error) {
+	version, err := resolveVersion("createLinkToken", opts)
+	if err != nil {
+		return nil, err
+	}
 	// A nil AccessListIPs is left out of the body (omitzero); an empty one is sent as [].
 	if err := ValidateAccessList(req.AccessListIPs); err != nil {
 		return nil, err
@@ -25,7 +29,7 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 	if err != nil {
 		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
 	}
-	resp, err := c.createLinkToken(ctx, orgID, body)
+	resp, err := c.createLinkToken(ctx, orgID, version, body)
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +44,12 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 }
 
 // createLinkToken checks orgID and sends body as it is.
-func (c *Client) createLinkToken(ctx context.Context, orgID string, body []byte) (*Response, error) {
+func (c *Client) createLinkToken(ctx context.Context, orgID, version string, body []byte) (*Response, error) {
 	if err := ValidateOrgID(orgID); err != nil {
 		return nil, err
 	}
 	return c.send(ctx, "createLinkToken", false, func(ctx context.Context) (*http.Response, error) {
-		return c.generated.CreateLinkTokenWithBody(ctx, orgID, nil, MediaType, bytes.NewReader(body))
+		return c.generated.CreateLinkTokenWithBody(ctx, orgID, nil, mediaTypeOf(version), bytes.NewReader(body), acceptVersion(version))
 	})
 }
 
@@ -53,12 +57,16 @@ func (c *Client) createLinkToken(ctx context.Context, orgID string, body []byte)
 // CreateLinkToken. The API key needs the Organization Owner role.
 //
 // DELETE /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (operationId deleteLinkTokens).
-func (c *Client) DeleteLinkToken(ctx context.Context, orgID string) error {
+func (c *Client) DeleteLinkToken(ctx context.Context, orgID string, opts ...CallOption) error {
 	if err := ValidateOrgID(orgID); err != nil {
 		return err
 	}
-	_, err := c.send(ctx, "deleteLinkTokens", false, func(ctx context.Context) (*http.Response, error) {
-		return c.generated.DeleteLinkTokens(ctx, orgID, nil)
+	version, err := resolveVersion("deleteLinkTokens", opts)
+	if err != nil {
+		return err
+	}
+	_, err = c.send(ctx, "deleteLinkTokens", false, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.DeleteLinkTokens(ctx, orgID, nil, acceptVersion(version))
 	})
 	return err
 }

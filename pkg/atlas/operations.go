@@ -43,3 +43,14 @@ func findOperation(method, path string) *operationInfo {
 	}
 	return nil
 }
+
+// operationByID returns the operation whose operationId is id, nil when the document has none.
+func operationByID(id string) *operationInfo {
+	ops := operations()
+	for i := range ops {
+		if ops[i].id == id {
+			return &ops[i]
+		}
+	}
+	return nil
+}

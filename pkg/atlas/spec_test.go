@@ -17,8 +17,19 @@ func TestConstantsMatchTheSpec(t *testing.T) {
 	if got := doc.Components.Parameters["orgId"].Value.Schema.Value.Pattern; got != atlas.OrgIDPattern {
 		t.Errorf("spec orgId pattern %q, wrapper checks %q", got, atlas.OrgIDPattern)
 	}
-	if versions := api.Versions(doc); !slices.Equal(versions, atlas.SupportedVersions()) || !slices.Contains(versions, atlas.APIVersion) {
-		t.Errorf("spec versions %v; client supports %v and sends %s", versions, atlas.SupportedVersions(), atlas.APIVersion)
+	// Versions are per operation: whatever operations and versions the document holds, SupportedVersions agrees.
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if want := api.OperationVersions(op); !slices.Equal(atlas.SupportedVersions(op.OperationID), want) {
+				t.Errorf("%s: SupportedVersions %v, spec %v", op.OperationID, atlas.SupportedVersions(op.OperationID), want)
+			}
+		}
+	}
+	if versions := atlas.SupportedVersions("createLinkToken"); !slices.Contains(versions, atlas.APIVersion) {
+		t.Errorf("createLinkToken versions %v lack APIVersion %s", versions, atlas.APIVersion)
+	}
+	if atlas.SupportedVersions("noSuchOperation") != nil {
+		t.Error("an unknown operation has versions")
 	}
 	if got := doc.Servers[0].URL; got != atlas.DefaultBaseURL {
 		t.Errorf("spec server %q, DefaultBaseURL %q", got, atlas.DefaultBaseURL)

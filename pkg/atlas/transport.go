@@ -24,7 +24,24 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if clone.Header.Get("Accept") == "" {
 		clone.Header.Set("Accept", acceptFor(req))
 	}
-	return t.next.RoundTrip(clone)
+	resp, err := t.next.RoundTrip(clone)
+	if err == nil {
+		bareVersionedType(resp)
+	}
+	return resp, err
+}
+
+// bareVersionedType drops the parameters (;charset=utf-8, which Atlas adds) from a 2xx answer's versioned JSON
+// Content-Type: the generated parsers of operations with several versions match the media type exactly, and would
+// otherwise decode nothing. JSON is UTF-8 by definition (RFC 8259), so nothing is lost.
+func bareVersionedType(resp *http.Response) {
+	ct := resp.Header.Get("Content-Type")
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || !strings.HasPrefix(ct, "application/vnd.atlas.") {
+		return
+	}
+	if mediaType, _, ok := strings.Cut(ct, ";"); ok {
+		resp.Header.Set("Content-Type", strings.TrimSpace(mediaType))
+	}
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the wrapped transport.
