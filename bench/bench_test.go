@@ -180,6 +180,7 @@ func BenchmarkCreateLinkToken(b *testing.B) {
 			}
 		})
 	}
+	b.Run("trivial", benchTrivial)
 }
 
 func run(b *testing.B, latency time.Duration, c client, parallel bool) {

@@ -89,5 +89,8 @@ func main() {
 		check("ns/op ours warm ≤ 1.3 × net/http floor, "+mode, ratio("loopback", "ours-warm", "floor", mode, "ns/op"), 1.3, "%.2f×")
 		check("allocs/op ours warm ≤ 0.7 × SDK default, "+mode, ratio("loopback", "ours-warm", "sdk-default", mode, "allocs/op"), 0.7, "%.3f×")
 		check("2 ms latency: ns/op ours warm ≤ 0.55 × SDK default, "+mode, ratio("latency2ms", "ours-warm", "sdk-default", mode, "ns/op"), 0.55, "%.2f×")
+		check("trivial server: ns/op ours warm ≤ 1.25 × net/http floor, "+mode, ratio("trivial", "ours-warm", "floor", mode, "ns/op"), 1.25, "%.2f×")
+		extra := median(key{"trivial", "ours-warm", mode}, "allocs/op") - median(key{"trivial", "floor", mode}, "allocs/op")
+		check("trivial server: allocs/op ours warm ≤ floor + 40, "+mode, extra, 40, "+%.0f")
 	}
 }

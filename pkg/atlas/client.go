@@ -411,10 +411,12 @@ func resolveVersion(operationID string, opts []CallOption) (string, error) {
 	return s.version, nil
 }
 
-// acceptVersion is a request editor that sets Accept to version's media type.
-func acceptVersion(version string) gen.RequestEditorFn {
+// callHeaders is the typed methods' request editor: Accept for version and the User-Agent, set on the request the
+// generated builder just made, so the header transport has nothing left to copy.
+func (c *Client) callHeaders(version string) gen.RequestEditorFn {
 	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Accept", mediaTypeOf(version))
+		req.Header["Accept"] = []string{mediaTypeOf(version)}
+		req.Header["User-Agent"] = []string{c.userAgent}
 		return nil
 	}
 }

@@ -49,7 +49,7 @@ func (c *Client) createLinkToken(ctx context.Context, orgID, version string, bod
 		return nil, err
 	}
 	return c.send(ctx, "createLinkToken", false, func(ctx context.Context) (*http.Response, error) {
-		return c.generated.CreateLinkTokenWithBody(ctx, orgID, nil, mediaTypeOf(version), bytes.NewReader(body), acceptVersion(version))
+		return c.generated.CreateLinkTokenWithBody(ctx, orgID, nil, mediaTypeOf(version), bytes.NewReader(body), c.callHeaders(version))
 	})
 }
 
@@ -66,7 +66,7 @@ func (c *Client) DeleteLinkToken(ctx context.Context, orgID string, opts ...Call
 		return err
 	}
 	_, err = c.send(ctx, "deleteLinkTokens", false, func(ctx context.Context) (*http.Response, error) {
-		return c.generated.DeleteLinkTokens(ctx, orgID, nil, acceptVersion(version))
+		return c.generated.DeleteLinkTokens(ctx, orgID, nil, c.callHeaders(version))
 	})
 	return err
 }

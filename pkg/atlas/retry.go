@@ -62,14 +62,22 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.policy.MaxAttempts <= 1 {
 		return t.next.RoundTrip(req)
 	}
-	getBody, err := replayableBody(req)
-	if err != nil {
-		return nil, err
+	getBody := req.GetBody
+	first := req // a request that can replay its body goes down as it is the first time: no copy
+	if req.Body != nil && req.Body != http.NoBody && getBody == nil {
+		var err error
+		if getBody, err = replayableBody(req); err != nil {
+			return nil, err
+		}
+		first = nil
 	}
 	for attempt := 1; ; attempt++ {
-		try, err := cloneWithBody(req, getBody)
-		if err != nil {
-			return nil, err
+		try := first
+		if attempt > 1 || try == nil {
+			var err error
+			if try, err = cloneWithBody(req, getBody); err != nil {
+				return nil, err
+			}
 		}
 		resp, err := t.next.RoundTrip(try)
 		delay, retry := t.policy.retryDelay(req.Method, resp, err, attempt)

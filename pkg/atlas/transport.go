@@ -14,6 +14,14 @@ type headerTransport struct {
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("User-Agent") == t.userAgent && req.Header.Get("Accept") != "" {
+		// A typed method set both already (callHeaders): nothing to change, so nothing to copy.
+		resp, err := t.next.RoundTrip(req)
+		if err == nil {
+			bareVersionedType(resp)
+		}
+		return resp, err
+	}
 	clone := new(http.Request)
 	*clone = *req
 	clone.Header = make(http.Header, len(req.Header)+2)
@@ -60,7 +68,13 @@ func acceptFor(req *http.Request) string {
 	return MediaType
 }
 
-func mediaTypeOf(version string) string { return "application/vnd.atlas." + version + "+json" }
+// mediaTypeOf is version's media type; the common one is a constant, not built per call.
+func mediaTypeOf(version string) string {
+	if version == APIVersion {
+		return MediaType
+	}
+	return "application/vnd.atlas." + version + "+json"
+}
 
 func closeIdle(rt http.RoundTripper) {
 	if ci, ok := rt.(interface{ CloseIdleConnections() }); ok {
