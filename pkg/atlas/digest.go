@@ -137,9 +137,14 @@ func (t *digestTransport) sign(req *http.Request) (*digest.Challenge, error) {
 	if chal == nil {
 		return nil, nil
 	}
+	uri := req.URL.RequestURI()
+	if value, ok := signFast(chal, a1, t.username, req.Method, uri, count, ""); ok {
+		req.Header["Authorization"] = []string{value}
+		return chal, nil
+	}
 	cred, err := digest.Digest(chal, digest.Options{
 		Method:   req.Method,
-		URI:      req.URL.RequestURI(),
+		URI:      uri,
 		GetBody:  req.GetBody,
 		Count:    count,
 		Username: t.username,

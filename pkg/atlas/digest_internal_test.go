@@ -214,3 +214,32 @@ func TestRetryAfterAndBackoffNeverOverflow(t *testing.T) {
 		t.Errorf("retryDelay after attempt 40 = %v, %v; want about MaxDelay", d, ok)
 	}
 }
+
+// The fast path signs exactly as icholy does, for every challenge it takes; it leaves the others to icholy.
+func TestFastSigningMatchesIcholy(t *testing.T) {
+	for _, alg := range []string{"", "MD5", "SHA-256", "md5"} {
+		chal := &digest.Challenge{Realm: "MMS Public API", Nonce: "abc123", Algorithm: alg, QOP: []string{"auth"}, Opaque: "op\"aque"}
+		a1 := ha1(alg, "pub", chal.Realm, "priv")
+		for _, nc := range []int{1, 2, 255, 65536} {
+			got, ok := signFast(chal, a1, "pub", "POST", "/api/atlas/v2/orgs/x/liveMigrations/linkTokens?pretty=true", nc, "0a1b2c3d4e5f6071")
+			want, err := digest.Digest(chal, digest.Options{Method: "POST", URI: "/api/atlas/v2/orgs/x/liveMigrations/linkTokens?pretty=true",
+				Count: nc, Username: "pub", Password: "priv", Cnonce: "0a1b2c3d4e5f6071"})
+			if err != nil || !ok || got != formatCredentials(want) {
+				t.Errorf("alg %q nc %d:\n fast   %s\n icholy %s (%v)", alg, nc, got, formatCredentials(want), err)
+			}
+		}
+	}
+	for _, chal := range []*digest.Challenge{
+		{Realm: "r", Nonce: "n", QOP: []string{"auth-int"}},
+		{Realm: "r", Nonce: "n", QOP: []string{"auth"}, Algorithm: "MD5-sess"},
+		{Realm: "r", Nonce: "n", QOP: []string{"auth"}, Userhash: true},
+		{Realm: "r", Nonce: "n"},
+	} {
+		if _, ok := signFast(chal, "a1", "u", "GET", "/", 1, ""); ok {
+			t.Errorf("fast path took %+v", chal)
+		}
+	}
+	if v, ok := signFast(&digest.Challenge{Realm: "r", Nonce: "n", QOP: []string{"auth"}}, "a1", "u", "GET", "/", 1, ""); !ok || !strings.Contains(v, `cnonce="`) {
+		t.Errorf("generated cnonce: %s", v)
+	}
+}
