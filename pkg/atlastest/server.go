@@ -540,7 +540,6 @@ func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID 
 	return true
 }
 
-
 // checkBodyAttributes applies checkAttributes to a body the operation's schema already accepted.
 func (s *Server) checkBodyAttributes(op *openapi3.Operation, r *http.Request, body []byte) *bodyError {
 	if op.RequestBody == nil || op.RequestBody.Value == nil || len(bytes.TrimSpace(body)) == 0 {
