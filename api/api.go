@@ -45,27 +45,13 @@ var versionedMediaType = regexp.MustCompile(`^application/vnd\.atlas\.(\d{4}-\d{
 // and responses name in their media types.
 func Versions(doc *openapi3.T) []string {
 	var versions []string
-	add := func(content openapi3.Content) {
-		for mediaType := range content {
-			if m := versionedMediaType.FindStringSubmatch(mediaType); m != nil && !slices.Contains(versions, m[1]) {
-				versions = append(versions, m[1])
-			}
-		}
-	}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				add(op.RequestBody.Value.Content)
-			}
-			for _, resp := range op.Responses.Map() {
-				if resp.Value != nil {
-					add(resp.Value.Content)
-				}
-			}
+			versions = append(versions, OperationVersions(op)...)
 		}
 	}
 	slices.Sort(versions)
-	return versions
+	return slices.Compact(versions)
 }
 
 // UpstreamSHA256 is the sha256 of the upstream file the embedded document was cut from (info.x-upstream-sha256).

@@ -88,29 +88,34 @@ var clients = []client{
 		// Nothing but net/http: one POST with a digest header computed before the measurement.
 		headers := precomputedHeaders(tb, srv, n+1)
 		var next atomic.Int64
-		hc := &http.Client{}
-		call := func(ctx context.Context) error {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+path, bytes.NewReader(body))
-			if err != nil {
-				return err
-			}
-			req.Header.Set("Content-Type", atlas.MediaType)
-			req.Header.Set("Accept", atlas.MediaType)
-			req.Header.Set("Authorization", headers[next.Add(1)-1])
-			resp, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				return fmt.Errorf("floor: status %d", resp.StatusCode)
-			}
-			return nil
-		}
+		call := floorCall(srv.URL, func() string { return headers[next.Add(1)-1] })
 		warm(tb, call)
 		return call
 	}},
+}
+
+// floorCall is the floor: one bare net/http POST with the Authorization header auth returns, nothing else.
+func floorCall(url string, auth func() string) caller {
+	hc := &http.Client{}
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+path, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", atlas.MediaType)
+		req.Header.Set("Accept", atlas.MediaType)
+		req.Header.Set("Authorization", auth())
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("floor: status %d", resp.StatusCode)
+		}
+		return nil
+	}
 }
 
 func newOurs(tb testing.TB, srv *atlastest.Server) *atlas.Client {

@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -45,27 +43,8 @@ func trivialCallers(tb testing.TB, url string) map[string]caller {
 		_, err := c.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIPs: ips})
 		return err
 	}
-	hc := &http.Client{}
 	const header = `Digest username="emulatorpub", realm="MMS Public API", nonce="trivial", uri="` + path + `", algorithm=MD5, response="0123456789abcdef0123456789abcdef", qop=auth, nc=00000001, cnonce="0a1b2c3d"`
-	floor := func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+path, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", atlas.MediaType)
-		req.Header.Set("Accept", atlas.MediaType)
-		req.Header.Set("Authorization", header)
-		resp, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("floor: status %d", resp.StatusCode)
-		}
-		return nil
-	}
+	floor := floorCall(url, func() string { return header })
 	warm(tb, ours)
 	warm(tb, floor)
 	return map[string]caller{"ours-warm": ours, "floor": floor}
