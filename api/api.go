@@ -84,3 +84,13 @@ func FindUpstream(dir, sum string) string {
 	})
 	return found
 }
+
+// MediaType is the versioned media type of a resource version: application/vnd.atlas.VERSION+json.
+func MediaType(version string) string { return "application/vnd.atlas." + version + "+json" }
+
+var templateParam = regexp.MustCompile(`\\\{[^}]*\\\}`)
+
+// PathPattern matches the request paths of an OpenAPI path template: each {param} is one path segment.
+func PathPattern(template string) *regexp.Regexp {
+	return regexp.MustCompile("^" + templateParam.ReplaceAllString(regexp.QuoteMeta(template), `[^/]+`) + "$")
+}

@@ -45,3 +45,20 @@ components:
 		t.Errorf("a matching value is refused: %v", err)
 	}
 }
+
+func TestPathPatternAndMediaType(t *testing.T) {
+	re := PathPattern("/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens")
+	for path, want := range map[string]bool{
+		"/api/atlas/v2/orgs/abc/liveMigrations/linkTokens":   true,
+		"/api/atlas/v2/orgs/a/b/liveMigrations/linkTokens":   false,
+		"/api/atlas/v2/orgs//liveMigrations/linkTokens":      false,
+		"/api/atlas/v2/orgs/abc/liveMigrations/linkTokens/x": false,
+	} {
+		if re.MatchString(path) != want {
+			t.Errorf("%s: match %v, want %v", path, !want, want)
+		}
+	}
+	if got := MediaType("2024-05-30"); got != "application/vnd.atlas.2024-05-30+json" {
+		t.Errorf("MediaType = %q", got)
+	}
+}

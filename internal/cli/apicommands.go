@@ -165,15 +165,13 @@ func runOperation(cmd *cobra.Command, env Environment, state *runState, op *oper
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", mediaTypeOf(s.version))
+	req.Header.Set("Accept", api.MediaType(s.version))
 	if body != nil {
-		req.Header.Set("Content-Type", mediaTypeOf(s.version))
+		req.Header.Set("Content-Type", api.MediaType(s.version))
 	}
 	resp, err := client.Do(cmd.Context(), req)
 	return s.write(env, resp, err)
 }
-
-func mediaTypeOf(version string) string { return "application/vnd.atlas." + version + "+json" }
 
 // target is the request's path and query: path parameters from their flags (or, for orgId and groupId, the
 // profile or environment), each checked against its schema and escaped; query parameters only when set.

@@ -24,9 +24,9 @@ var operations = sync.OnceValue(func() []operationInfo {
 	}
 	var out []operationInfo
 	for path, item := range doc.Paths.Map() {
-		pattern := "^" + regexp.MustCompile(`\\\{[^}]*\\\}`).ReplaceAllString(regexp.QuoteMeta(path), `[^/]+`) + "$"
+		pattern := api.PathPattern(path)
 		for method, op := range item.Operations() {
-			out = append(out, operationInfo{id: op.OperationID, method: strings.ToUpper(method), path: regexp.MustCompile(pattern),
+			out = append(out, operationInfo{id: op.OperationID, method: strings.ToUpper(method), path: pattern,
 				versions: api.OperationVersions(op)})
 		}
 	}

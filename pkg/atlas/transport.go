@@ -3,6 +3,8 @@ package atlas
 import (
 	"net/http"
 	"strings"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
 )
 
 // headerTransport is the first step of the request path: every request carries the User-Agent and the versioned
@@ -73,7 +75,7 @@ func mediaTypeOf(version string) string {
 	if version == APIVersion {
 		return MediaType
 	}
-	return "application/vnd.atlas." + version + "+json"
+	return api.MediaType(version)
 }
 
 func closeIdle(rt http.RoundTripper) {

@@ -48,12 +48,10 @@ type pathInfo struct {
 	methods []string
 }
 
-var templateParam = regexp.MustCompile(`\\\{[^}]*\\\}`)
-
 func pathTable(doc *openapi3.T) []pathInfo {
 	var out []pathInfo
 	for path, item := range doc.Paths.Map() {
-		pi := pathInfo{re: regexp.MustCompile("^" + templateParam.ReplaceAllString(regexp.QuoteMeta(path), `[^/]+`) + "$")}
+		pi := pathInfo{re: api.PathPattern(path)}
 		for method := range item.Operations() {
 			pi.methods = append(pi.methods, strings.ToUpper(method))
 		}
@@ -98,7 +96,7 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 	if !ok {
 		known := make([]string, len(versions))
 		for i, v := range versions {
-			known[i] = mediaTypeOf(v)
+			known[i] = api.MediaType(v)
 		}
 		s.writeError(rec, r, http.StatusNotAcceptable, "INVALID_ACCEPT_HEADER", fmt.Sprintf(
 			"Accept %q names no version of %s; it has: %s", r.Header.Get("Accept"), route.Operation.OperationID, strings.Join(known, ", ")))
@@ -132,10 +130,8 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 			"The emulator does not implement operation "+route.Operation.OperationID+" ("+r.Method+" "+route.Path+") yet.", route.Operation.OperationID)
 		return
 	}
-	h(s, &call{rec: rec, r: r, key: key, params: pathParams, body: body, contentType: mediaTypeOf(version) + ";charset=utf-8"})
+	h(s, &call{rec: rec, r: r, key: key, params: pathParams, body: body, contentType: api.MediaType(version) + ";charset=utf-8"})
 }
-
-func mediaTypeOf(version string) string { return "application/vnd.atlas." + version + "+json" }
 
 // negotiate chooses the resource version an Accept header asks for (RFC 9110 section 12.5.1): entries by q-value,
 // then in order; q=0 refuses; application/vnd.atlas.V+json names version V, */*, application/* and
