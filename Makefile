@@ -54,7 +54,7 @@ update-spec:
 
 ## fuzz: run every fuzz target for FUZZTIME each (the seed corpora also run in make test)
 FUZZTIME ?= 30s
-FUZZ_TARGETS = ./pkg/atlastest:FuzzAuthorizationHeader ./pkg/atlas:FuzzCheckResponse ./pkg/atlas:FuzzParseTargetOrgRequest \
+FUZZ_TARGETS = ./pkg/atlastest:FuzzAuthorizationHeader ./pkg/atlas:FuzzCheckResponse ./internal/cli:FuzzParseTargetOrgRequest \
 	./internal/cli:FuzzOutputTemplate ./internal/cli:FuzzRequestBody ./api/internal/trim:FuzzTrim
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \

@@ -3,7 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 	"strings"
 	"testing"
 )
@@ -62,4 +65,29 @@ func findCommandOperation(tb testing.TB, id string) *operation {
 		tb.Fatalf("no operation %s", id)
 	}
 	return describeOperation(op, method, path)
+}
+
+// FuzzParseTargetOrgRequest: whatever the bytes, no panic; what it accepts survives a round trip.
+func FuzzParseTargetOrgRequest(f *testing.F) {
+	for _, seed := range []string{`{"accessListIps":["1.2.3.4","10.0.0.0/8","2001:db8::/32"]}`, `{}`, `{"accessListIps":[]}`,
+		`{"accessListIps":null}`, `{"accessListIPs":[]}`, `[`, `{"accessListIps":"x"}`, "{\n\"a\":1}", `{} {}`, `{"accessListIps":["fe80::1%eth0"]}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := ParseTargetOrgRequest(data)
+		if err != nil {
+			var inputErr *atlas.InputError
+			if !errors.As(err, &inputErr) {
+				t.Fatalf("error is not an *InputError: %v", err)
+			}
+			return
+		}
+		again, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseTargetOrgRequest(again); err != nil {
+			t.Fatalf("accepted %q, but not its re-encoding %q: %v", data, again, err)
+		}
+	})
 }

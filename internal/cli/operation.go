@@ -32,9 +32,9 @@ type operation struct {
 	request     *openapi3.Schema // schema of the request body, when there is one
 }
 
-// strictBodies are the operations whose bodies pkg/atlas parses strictly (line and column, unknown fields, IPs).
+// strictBodies are the operations whose bodies the CLI parses strictly (line and column, unknown fields, IPs).
 var strictBodies = map[string]func([]byte) error{
-	"createLinkToken": func(b []byte) error { _, err := atlas.ParseTargetOrgRequest(b); return err },
+	"createLinkToken": func(b []byte) error { _, err := ParseTargetOrgRequest(b); return err },
 }
 
 // checkBody checks a request body before it is sent: strictly for the operations pkg/atlas knows, otherwise as

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/cli"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
 )
 
@@ -128,7 +128,7 @@ func TestCloseWaitsForHandlersAndEndsTheirWaits(t *testing.T) {
 }
 
 // The emulator must not accept what the client (rightly) refuses, and must accept what it sends: the same bodies
-// go to atlas.ParseTargetOrgRequest and to the emulator.
+// go to the CLI's strict parser (cli.ParseTargetOrgRequest) and to the emulator.
 func TestClientAndEmulatorAgreeOnEveryBody(t *testing.T) {
 	srv := start(t)
 	for _, tc := range []struct {
@@ -155,7 +155,7 @@ func TestClientAndEmulatorAgreeOnEveryBody(t *testing.T) {
 		{`{"accessListIps":`, "VALIDATION_ERROR", "body"},
 	} {
 		t.Run(tc.body, func(t *testing.T) {
-			_, clientErr := atlas.ParseTargetOrgRequest([]byte(tc.body))
+			_, clientErr := cli.ParseTargetOrgRequest([]byte(tc.body))
 			resp, answer := do(t, srv, call{path: v2Path, contentType: mediaType, body: tc.body})
 			accepted := resp.StatusCode == http.StatusCreated
 			if accepted != (clientErr == nil) {

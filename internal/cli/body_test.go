@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
+)
+
+func TestParseTargetOrgRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		ok         bool
+		want       string // substring of the error
+		ips        int
+	}{
+		{"object", `{"accessListIps":["1.2.3.4","10.0.0.0/8"]}`, true, "", 2},
+		{"empty object", `{}`, true, "", -1},
+		{"empty list", `{"accessListIps":[]}`, true, "", 0},
+		{"empty", "  \n", false, "is empty", 0},
+		{"array", `["1.2.3.4"]`, false, "want a JSON object", 0},
+		{"null", `null`, false, "want a JSON object", 0},
+		{"syntax", "{\n  \"accessListIps\": [\"1.2.3.4\",]\n}", false, "line 2, column 32: malformed JSON", 0},
+		{"truncated", "{\"accessListIps\": [", false, "unexpected end of input", 0},
+		{"wrong type", "{\n\"accessListIps\": \"1.2.3.4\"}", false, "line 2, column 27: accessListIps must be an array, got a JSON string", 0},
+		{"wrong entry type", `{"accessListIps": [1]}`, false, "accessListIps must be a string, got a JSON number", 0},
+		{"unknown field", `{"accessListIPs": []}`, false, `unknown field "accessListIPs"`, 0},
+		{"trailing data", `{} {}`, false, "unexpected data after the JSON object", 0},
+		{"bad IP", `{"accessListIps": ["1.2.3.4", "nope"]}`, false, `invalid accessListIps[1] "nope"`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := ParseTargetOrgRequest([]byte(tc.body))
+			if tc.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := -1; req.AccessListIPs != nil {
+					n = len(req.AccessListIPs)
+					if n != tc.ips {
+						t.Errorf("%d entries, want %d", n, tc.ips)
+					}
+				} else if tc.ips != -1 {
+					t.Errorf("list missing")
+				}
+				return
+			}
+			var inputErr *atlas.InputError
+			if !errors.As(err, &inputErr) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want InputError containing %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
