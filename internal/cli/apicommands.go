@@ -213,9 +213,6 @@ func (s *settings) target(cmd *cobra.Command, f *apiFlags) (string, error) {
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
-	if v, ok := f.params["envelope"]; ok {
-		s.enveloped = *v == "true"
-	}
 	return path, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -13,8 +12,8 @@ import (
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
-// spec is the embedded OpenAPI document, parsed once per process (about 5 ms).
-var spec = sync.OnceValues(api.Load)
+// spec is the embedded OpenAPI document, parsed once per process (about 5 ms) and shared with pkg/atlas.
+var spec = api.Shared
 
 // operation is what the CLI needs to know of one operation of the spec.
 type operation struct {

@@ -18,7 +18,7 @@ type operationInfo struct {
 
 // operations is the embedded document's operation table, parsed once on first use.
 var operations = sync.OnceValue(func() []operationInfo {
-	doc, err := api.Load()
+	doc, err := api.Shared()
 	if err != nil {
 		return nil // the document is embedded and validated by tests: this cannot happen in a release
 	}
