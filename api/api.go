@@ -49,19 +49,6 @@ func Shared() (*openapi3.T, error) { return shared() }
 // versionedMediaType matches Atlas' versioned media types, such as application/vnd.atlas.2023-01-01+json.
 var versionedMediaType = regexp.MustCompile(`^application/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$`)
 
-// Versions lists, oldest first, the resource versions (such as "2023-01-01") that the document's request bodies
-// and responses name in their media types.
-func Versions(doc *openapi3.T) []string {
-	var versions []string
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			versions = append(versions, OperationVersions(op)...)
-		}
-	}
-	slices.Sort(versions)
-	return slices.Compact(versions)
-}
-
 // UpstreamSHA256 is the sha256 of the upstream file the embedded document was cut from (info.x-upstream-sha256).
 func UpstreamSHA256() string {
 	m := upstreamSHA.FindSubmatch(specYAML)

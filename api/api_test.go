@@ -42,8 +42,8 @@ func TestLoadValidatesAndHoldsCreateLinkToken(t *testing.T) {
 			t.Errorf("security scheme %s missing", scheme)
 		}
 	}
-	if got := Versions(doc); !slices.Contains(got, "2023-01-01") {
-		t.Errorf("Versions = %v, want 2023-01-01 among them", got)
+	if got := OperationVersions(op); !slices.Contains(got, "2023-01-01") {
+		t.Errorf("versions = %v, want 2023-01-01 among them", got)
 	}
 }
 

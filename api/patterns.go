@@ -11,6 +11,11 @@ import (
 // codepoint rewrites \uXXXX, which Go's regexp does not know, as \x{XXXX}, as kin-openapi does by default.
 var codepoint = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
 
+// compileGo compiles a schema pattern with Go's regexp, as kin-openapi does by default.
+func compileGo(expr string) (*regexp.Regexp, error) {
+	return regexp.Compile(codepoint.ReplaceAllString(expr, `\x{$1}`))
+}
+
 // matchAll stands in for a pattern Go cannot compile: it accepts every string.
 type matchAll struct{}
 
@@ -26,7 +31,7 @@ var (
 // validation, so it compiles to a matcher that accepts everything, and is listed by SkippedPatterns. Every other
 // pattern is checked as usual.
 func CompilePattern(expr string) (openapi3.RegexMatcher, error) {
-	re, err := regexp.Compile(codepoint.ReplaceAllString(expr, `\x{$1}`))
+	re, err := compileGo(expr)
 	if err == nil {
 		return re, nil
 	}
@@ -51,7 +56,7 @@ func UnsupportedPatterns(doc *openapi3.T) []string {
 		s := ref.Value
 		seen[s] = true
 		if s.Pattern != "" {
-			if _, err := regexp.Compile(codepoint.ReplaceAllString(s.Pattern, `\x{$1}`)); err != nil && !slices.Contains(out, s.Pattern) {
+			if _, err := compileGo(s.Pattern); err != nil && !slices.Contains(out, s.Pattern) {
 				out = append(out, s.Pattern)
 			}
 		}

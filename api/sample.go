@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -64,78 +63,4 @@ func sample(schema *openapi3.Schema, depth int) any {
 		return true
 	}
 	return nil
-}
-
-// SuccessSchema returns the JSON schema of op's success (2xx) answer, the lowest declared status first; nil when op
-// answers with no body (204).
-func SuccessSchema(op *openapi3.Operation) *openapi3.Schema {
-	if op == nil || op.Responses == nil {
-		return nil
-	}
-	for code := 200; code < 300; code++ {
-		resp := op.Responses.Status(code)
-		if resp == nil || resp.Value == nil {
-			continue
-		}
-		for _, media := range resp.Value.Content {
-			if media.Schema != nil && media.Schema.Value != nil {
-				return media.Schema.Value
-			}
-		}
-	}
-	return nil
-}
-
-// FindOperation returns the operation whose operationId is id, with its method and path; nil when there is none.
-func FindOperation(doc *openapi3.T, id string) (op *openapi3.Operation, method, path string) {
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			if op.OperationID == id {
-				return op, method, path
-			}
-		}
-	}
-	return nil, "", ""
-}
-
-// OperationAliases lists the other names op is known by, from the trimmed document: upstream's operationId
-// (x-upstream-operation-id, e.g. createOrgLiveMigrationLinkToken), x-xgen-operation-id-override and our
-// operations.txt aliases (x-operation-aliases), without op's own operationId and without repeats.
-func OperationAliases(op *openapi3.Operation) []string {
-	var out []string
-	add := func(v any) {
-		if s, ok := v.(string); ok && s != "" && s != op.OperationID && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	add(op.Extensions["x-upstream-operation-id"])
-	add(op.Extensions["x-xgen-operation-id-override"])
-	if list, ok := op.Extensions["x-operation-aliases"].([]any); ok {
-		for _, v := range list {
-			add(v)
-		}
-	}
-	return out
-}
-
-// OperationVersions lists, oldest first, the resource versions op's request body and responses name.
-func OperationVersions(op *openapi3.Operation) []string {
-	var versions []string
-	add := func(content openapi3.Content) {
-		for mediaType := range content {
-			if m := versionedMediaType.FindStringSubmatch(mediaType); m != nil && !slices.Contains(versions, m[1]) {
-				versions = append(versions, m[1])
-			}
-		}
-	}
-	if op.RequestBody != nil && op.RequestBody.Value != nil {
-		add(op.RequestBody.Value.Content)
-	}
-	for _, resp := range op.Responses.Map() {
-		if resp.Value != nil {
-			add(resp.Value.Content)
-		}
-	}
-	slices.Sort(versions)
-	return versions
 }

@@ -22,11 +22,14 @@ type debugTransport struct {
 	w    io.Writer
 }
 
+// secretNames are the fields --debug never shows, in JSON or form-encoded.
+const secretNames = `linkToken|access_token|refresh_token|id_token|client_secret|private_api_key|password`
+
 var (
 	secretHeader = regexp.MustCompile(`(?mi)^((?:proxy-)?authorization|cookie|set-cookie):[^\r\n]*`)
-	secretField  = regexp.MustCompile(`("(?:linkToken|access_token|refresh_token|id_token|client_secret|private_api_key|password)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	secretField  = regexp.MustCompile(`("(?:` + secretNames + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 	// secretForm catches the same names form-encoded (a token endpoint may answer application/x-www-form-urlencoded).
-	secretForm = regexp.MustCompile(`(?i)\b((?:linkToken|access_token|refresh_token|id_token|client_secret|private_api_key|password)=)[^&\s"]*`)
+	secretForm = regexp.MustCompile(`(?i)\b((?:` + secretNames + `)=)[^&\s"]*`)
 	// urlPassword catches user:password@ in any URL a dump shows.
 	urlPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
 )
