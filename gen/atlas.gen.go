@@ -16,6 +16,75 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for DestinationHostnameSchemaType.
+const (
+	HostnamePrivateLink DestinationHostnameSchemaType = "PRIVATE_LINK"
+	HostnamePublic      DestinationHostnameSchemaType = "PUBLIC"
+	HostnameVPCPeering  DestinationHostnameSchemaType = "VPC_PEERING"
+)
+
+// Valid indicates whether the value is a known member of the DestinationHostnameSchemaType enum.
+func (e DestinationHostnameSchemaType) Valid() bool {
+	switch e {
+	case HostnamePrivateLink:
+		return true
+	case HostnamePublic:
+		return true
+	case HostnameVPCPeering:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveImportValidationStatus.
+const (
+	ValidationFailed  LiveImportValidationStatus = "FAILED"
+	ValidationPending LiveImportValidationStatus = "PENDING"
+	ValidationSuccess LiveImportValidationStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the LiveImportValidationStatus enum.
+func (e LiveImportValidationStatus) Valid() bool {
+	switch e {
+	case ValidationFailed:
+		return true
+	case ValidationPending:
+		return true
+	case ValidationSuccess:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveMigrationResponseStatus.
+const (
+	MigrationComplete LiveMigrationResponseStatus = "COMPLETE"
+	MigrationExpired  LiveMigrationResponseStatus = "EXPIRED"
+	MigrationFailed   LiveMigrationResponseStatus = "FAILED"
+	MigrationNew      LiveMigrationResponseStatus = "NEW"
+	MigrationWorking  LiveMigrationResponseStatus = "WORKING"
+)
+
+// Valid indicates whether the value is a known member of the LiveMigrationResponseStatus enum.
+func (e LiveMigrationResponseStatus) Valid() bool {
+	switch e {
+	case MigrationComplete:
+		return true
+	case MigrationExpired:
+		return true
+	case MigrationFailed:
+		return true
+	case MigrationNew:
+		return true
+	case MigrationWorking:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIError defines model for ApiError.
 type APIError struct {
 	// BadRequestDetail Bad request detail.
@@ -37,11 +106,80 @@ type APIError struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// AvailableClustersDeployment Deployments that can be migrated to MongoDB Atlas.
+type AvailableClustersDeployment struct {
+	// AgentVersion Version of MongoDB Agent that monitors/manages the cluster.
+	AgentVersion *string `json:"agentVersion,omitempty"`
+
+	// ClusterID Unique 24-hexadecimal digit string that identifies the cluster.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	ClusterID *string `json:"clusterId,omitempty"`
+
+	// DBSizeBytes Size of this database on disk at the time of the request expressed in bytes.
+	//
+	// Example: 8192
+	DBSizeBytes *int64 `json:"dbSizeBytes,omitempty"`
+
+	// FeatureCompatibilityVersion Version of MongoDB features that this cluster supports.
+	FeatureCompatibilityVersion *string `json:"featureCompatibilityVersion,omitempty"`
+
+	// Managed Flag that indicates whether Automation manages this cluster.
+	Managed *bool `json:"managed,omitempty"`
+
+	// MongoDBVersion Version of MongoDB that this cluster runs.
+	MongoDBVersion *string `json:"mongoDBVersion,omitempty"`
+
+	// Name Human-readable label that identifies this cluster.
+	//
+	// Example: Project X sharded cluster
+	Name *string `json:"name,omitempty"`
+
+	// OplogSizeMB Size of the Oplog on disk at the time of the request expressed in MB.
+	//
+	// Example: 3
+	OplogSizeMB *int32 `json:"oplogSizeMB,omitempty"`
+
+	// Sharded Flag that indicates whether someone configured this cluster as a sharded cluster.
+	//
+	// - If `true`, this cluster serves as a sharded cluster.
+	// - If `false`, this cluster serves as a replica set.
+	Sharded *bool `json:"sharded,omitempty"`
+
+	// ShardsSize Number of shards that comprise this cluster.
+	//
+	// Example: 3
+	ShardsSize *int32 `json:"shardsSize,omitempty"`
+
+	// TLSEnabled Flag that indicates whether someone enabled TLS for this cluster.
+	TLSEnabled *bool `json:"tlsEnabled,omitempty"`
+}
+
 // BadRequestDetail Bad request detail.
 type BadRequestDetail struct {
 	// Fields Describes all violations in a client request.
 	Fields *[]FieldViolation `json:"fields,omitempty"`
 }
+
+// Destination Document that describes the destination of the migration.
+type Destination struct {
+	// ClusterName Label that identifies the destination cluster.
+	ClusterName string `json:"clusterName"`
+
+	// GroupID Unique 24-hexadecimal digit string that identifies the destination project.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	GroupID string `json:"groupId"`
+
+	// HostnameSchemaType The network type to use between the migration host and the destination cluster.
+	HostnameSchemaType DestinationHostnameSchemaType `json:"hostnameSchemaType"`
+
+	// PrivateLinkID Represents the endpoint to use when the host schema type is `PRIVATE_LINK`.
+	PrivateLinkID *string `json:"privateLinkId,omitempty"`
+}
+
+// DestinationHostnameSchemaType The network type to use between the migration host and the destination cluster.
+type DestinationHostnameSchemaType string
 
 // FieldViolation defines model for FieldViolation.
 type FieldViolation struct {
@@ -50,6 +188,218 @@ type FieldViolation struct {
 
 	// Field A path that leads to a field in the request body.
 	Field string `json:"field"`
+}
+
+// Link defines model for Link.
+type Link struct {
+	// Href Uniform Resource Locator (URL) that points another API resource to which this response has some relationship. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
+	//
+	// Example: https://cloud.mongodb.com/api/atlas
+	Href *string `json:"href,omitempty"`
+
+	// Rel Uniform Resource Locator (URL) that defines the semantic relationship between this resource and another API resource. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
+	//
+	// Example: self
+	Rel *string `json:"rel,omitempty"`
+}
+
+// LiveImportAvailableProject defines model for LiveImportAvailableProject.
+type LiveImportAvailableProject struct {
+	// Deployments List of clusters that can be migrated to MongoDB Cloud.
+	Deployments []AvailableClustersDeployment `json:"deployments"`
+
+	// MigrationHosts Hostname of MongoDB Agent list that you configured to perform a migration.
+	MigrationHosts []string `json:"migrationHosts"`
+
+	// Name Human-readable label that identifies this project.
+	Name *string `json:"name,omitempty"`
+
+	// ProjectID Unique 24-hexadecimal digit string that identifies the project to be migrated.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	ProjectID *string `json:"projectId,omitempty"`
+}
+
+// LiveImportValidation defines model for LiveImportValidation.
+type LiveImportValidation struct {
+	// ID Unique 24-hexadecimal digit string that identifies the validation.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	ID *string `json:"_id,omitempty"`
+
+	// ErrorMessage Reason why the validation job failed.
+	ErrorMessage *string `json:"errorMessage,omitempty"`
+
+	// GroupID Unique 24-hexadecimal digit string that identifies the project to validate.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	GroupID *string `json:"groupId,omitempty"`
+
+	// SourceGroupID Unique 24-hexadecimal digit string that identifies the source project.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	SourceGroupID *string `json:"sourceGroupId,omitempty"`
+
+	// Status State of the specified validation job returned at the time of the request.
+	Status *LiveImportValidationStatus `json:"status,omitempty"`
+}
+
+// LiveImportValidationStatus State of the specified validation job returned at the time of the request.
+type LiveImportValidationStatus string
+
+// LiveMigrationRequest defines model for LiveMigrationRequest.
+type LiveMigrationRequest struct {
+	// ID Unique 24-hexadecimal digit string that identifies the migration request.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	ID *string `json:"_id,omitempty"`
+
+	// Destination Document that describes the destination of the migration.
+	Destination Destination `json:"destination"`
+
+	// DropEnabled Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
+	DropEnabled bool `json:"dropEnabled"`
+
+	// MigrationHosts List of migration hosts used for this migration.
+	MigrationHosts []string `json:"migrationHosts"`
+
+	// ShardingRequest Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
+	ShardingRequest *ShardingRequest `json:"sharding,omitempty"`
+
+	// Source Document that describes the source of the migration.
+	Source Source `json:"source"`
+}
+
+// LiveMigrationRequest20240530 defines model for LiveMigrationRequest20240530.
+type LiveMigrationRequest20240530 struct {
+	// ID Unique 24-hexadecimal digit string that identifies the migration request.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	ID *string `json:"_id,omitempty"`
+
+	// Destination Document that describes the destination of the migration.
+	Destination Destination `json:"destination"`
+
+	// DropDestinationData Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
+	DropDestinationData *bool `json:"dropDestinationData,omitempty"`
+
+	// Links List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
+	Links *[]Link `json:"links,omitempty"`
+
+	// MigrationHosts List of migration hosts used for this migration.
+	MigrationHosts []string `json:"migrationHosts"`
+
+	// ShardingRequest Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
+	ShardingRequest *ShardingRequest `json:"sharding,omitempty"`
+
+	// Source Document that describes the source of the migration.
+	Source Source `json:"source"`
+}
+
+// LiveMigrationResponse defines model for LiveMigrationResponse.
+type LiveMigrationResponse struct {
+	// ID Unique 24-hexadecimal digit string that identifies the migration job.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	ID *string `json:"_id,omitempty"`
+
+	// LagTimeSeconds Replication lag between the source and destination clusters. Atlas returns this setting only during an active migration, before the cutover phase.
+	LagTimeSeconds *int64 `json:"lagTimeSeconds,omitempty"`
+
+	// MigrationHosts List of hosts running MongoDB Agents. These Agents can transfer your MongoDB data between one source and one destination cluster.
+	MigrationHosts *[]string `json:"migrationHosts,omitempty"`
+
+	// ReadyForCutover Flag that indicates the migrated cluster can be cut over to MongoDB Atlas.
+	ReadyForCutover *bool `json:"readyForCutover,omitempty"`
+
+	// Status Progress made in migrating one cluster to MongoDB Atlas.
+	//
+	// `NEW`: Someone scheduled a local cluster migration to MongoDB Atlas.
+	//
+	// `FAILED`: The cluster migration to MongoDB Atlas failed.
+	//
+	// `COMPLETE`: The cluster migration to MongoDB Atlas succeeded.
+	//
+	// `EXPIRED`: MongoDB Atlas prepares to begin the cut over of the migrating cluster when source and destination clusters have almost synchronized. If `"readyForCutover" : true`, this synchronization starts a timer of 120 hours. You can extend this timer. If the timer expires, MongoDB Atlas returns this status.
+	//
+	// `WORKING`: The cluster migration to MongoDB Atlas is performing one of the following tasks:
+	//
+	// - Preparing connections to source and destination clusters.
+	// - Replicating data from source to destination.
+	// - Verifying MongoDB Atlas connection settings.
+	// - Stopping replication after the cut over.
+	Status *LiveMigrationResponseStatus `json:"status,omitempty"`
+}
+
+// LiveMigrationResponseStatus Progress made in migrating one cluster to MongoDB Atlas.
+//
+// `NEW`: Someone scheduled a local cluster migration to MongoDB Atlas.
+//
+// `FAILED`: The cluster migration to MongoDB Atlas failed.
+//
+// `COMPLETE`: The cluster migration to MongoDB Atlas succeeded.
+//
+// `EXPIRED`: MongoDB Atlas prepares to begin the cut over of the migrating cluster when source and destination clusters have almost synchronized. If `"readyForCutover" : true`, this synchronization starts a timer of 120 hours. You can extend this timer. If the timer expires, MongoDB Atlas returns this status.
+//
+// `WORKING`: The cluster migration to MongoDB Atlas is performing one of the following tasks:
+//
+// - Preparing connections to source and destination clusters.
+// - Replicating data from source to destination.
+// - Verifying MongoDB Atlas connection settings.
+// - Stopping replication after the cut over.
+type LiveMigrationResponseStatus string
+
+// ShardEntry Sharding configuration for a collection to be sharded on the destination cluster.
+type ShardEntry struct {
+	// Collection Human-readable label that identifies the collection to be sharded on the destination cluster.
+	Collection *string `json:"collection,omitempty"`
+
+	// Database Human-readable label that identifies the database that contains the collection to be sharded on the destination cluster.
+	Database *string `json:"database,omitempty"`
+
+	// ShardKeys Document that configures the shard key on the destination cluster.
+	ShardKeys *ShardKeys `json:"shardCollection,omitempty"`
+}
+
+// ShardKeys Document that configures the shard key on the destination cluster.
+type ShardKeys struct {
+	// Key List of fields to use for the shard key.
+	Key *[]map[string]map[string]interface{} `json:"key,omitempty"`
+}
+
+// ShardingRequest Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
+type ShardingRequest struct {
+	// CreateSupportingIndexes Flag that lets the migration create supporting indexes for the shard keys, if none exists, as the destination cluster also needs compatible indexes for the specified shard keys.
+	CreateSupportingIndexes *bool `json:"createSupportingIndexes,omitempty"`
+
+	// ShardingEntries List of shard configurations to shard destination collections. Atlas shards only those collections that you include in the sharding entries array.
+	ShardingEntries *[]ShardEntry `json:"shardingEntries,omitempty"`
+}
+
+// Source Document that describes the source of the migration.
+type Source struct {
+	// CACertificatePath Path to the CA certificate that signed SSL certificates use to authenticate to the source cluster.
+	CACertificatePath *string `json:"caCertificatePath,omitempty"`
+
+	// ClusterName Label that identifies the source cluster name.
+	ClusterName string `json:"clusterName"`
+
+	// GroupID Unique 24-hexadecimal digit string that identifies the source project.
+	//
+	// Example: 32b6e34b3d91647abb20e7b8
+	GroupID string `json:"groupId"`
+
+	// ManagedAuthentication Flag that indicates whether MongoDB Automation manages authentication to the source cluster. If true, do not provide values for username and password.
+	ManagedAuthentication bool `json:"managedAuthentication"`
+
+	// Password Password that authenticates the username to the source cluster.
+	Password *string `json:"password,omitempty"`
+
+	// SSL Flag that indicates whether you have SSL enabled.
+	SSL bool `json:"ssl"`
+
+	// Username Label that identifies the SCRAM-SHA user that connects to the source cluster.
+	Username *string `json:"username,omitempty"`
 }
 
 // TargetOrg defines model for TargetOrg.
@@ -66,6 +416,12 @@ type TargetOrgRequest struct {
 
 // Envelope defines model for envelope.
 type Envelope = bool
+
+// GroupID Example: 32b6e34b3d91647abb20e7b8
+type GroupID = string
+
+// LiveMigrationID Example: 6296fb4c7c7aa997cf94e9a8
+type LiveMigrationID = string
 
 // OrgID Example: 4888442a3354817a7320eb61
 type OrgID = string
@@ -91,6 +447,57 @@ type TooManyRequests = APIError
 // Unauthorized defines model for unauthorized.
 type Unauthorized = APIError
 
+// CreateGroupLiveMigrationParams defines parameters for CreateGroupLiveMigration.
+type CreateGroupLiveMigrationParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+
+	// Pretty Flag that indicates whether the response body should be in the prettyprint format.
+	Pretty *Pretty `form:"pretty,omitempty" json:"pretty,omitempty"`
+}
+
+// ValidateLiveMigrationsParams defines parameters for ValidateLiveMigrations.
+type ValidateLiveMigrationsParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+
+	// Pretty Flag that indicates whether the response body should be in the prettyprint format.
+	Pretty *Pretty `form:"pretty,omitempty" json:"pretty,omitempty"`
+}
+
+// GetMigrationValidateStatusParams defines parameters for GetMigrationValidateStatus.
+type GetMigrationValidateStatusParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+}
+
+// GetGroupLiveMigrationParams defines parameters for GetGroupLiveMigration.
+type GetGroupLiveMigrationParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+
+	// Pretty Flag that indicates whether the response body should be in the prettyprint format.
+	Pretty *Pretty `form:"pretty,omitempty" json:"pretty,omitempty"`
+}
+
+// CutoverMigrationParams defines parameters for CutoverMigration.
+type CutoverMigrationParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+
+	// Pretty Flag that indicates whether the response body should be in the prettyprint format.
+	Pretty *Pretty `form:"pretty,omitempty" json:"pretty,omitempty"`
+}
+
+// ListAvailableProjectsParams defines parameters for ListAvailableProjects.
+type ListAvailableProjectsParams struct {
+	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+	Envelope *Envelope `form:"envelope,omitempty" json:"envelope,omitempty"`
+
+	// Pretty Flag that indicates whether the response body should be in the prettyprint format.
+	Pretty *Pretty `form:"pretty,omitempty" json:"pretty,omitempty"`
+}
+
 // DeleteLinkTokensParams defines parameters for DeleteLinkTokens.
 type DeleteLinkTokensParams struct {
 	// Envelope Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
@@ -105,6 +512,18 @@ type CreateLinkTokenParams struct {
 	// Pretty Flag that indicates whether the response body should be in the prettyprint format.
 	Pretty *Pretty `form:"pretty,omitempty" json:"pretty,omitempty"`
 }
+
+// CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody defines body for CreateGroupLiveMigration for application/vnd.atlas.2023-01-01+json ContentType.
+type CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody = LiveMigrationRequest
+
+// CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody defines body for CreateGroupLiveMigration for application/vnd.atlas.2024-05-30+json ContentType.
+type CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody = LiveMigrationRequest20240530
+
+// ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody defines body for ValidateLiveMigrations for application/vnd.atlas.2023-01-01+json ContentType.
+type ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody = LiveMigrationRequest
+
+// ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody defines body for ValidateLiveMigrations for application/vnd.atlas.2024-05-30+json ContentType.
+type ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody = LiveMigrationRequest20240530
 
 // CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody defines body for CreateLinkToken for application/vnd.atlas.2023-01-01+json ContentType.
 type CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody = TargetOrgRequest
@@ -183,6 +602,106 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// CreateGroupLiveMigrationWithBody Create One Migration for One Local Managed Cluster to MongoDB Atlas
+	//
+	// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+	//
+	//  Please make sure to validate your migration before initiating it.
+	//
+	//  You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	//  **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+	CreateGroupLiveMigrationWithBody(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBody Create One Migration for One Local Managed Cluster to MongoDB Atlas
+	//
+	// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+	//
+	//  Please make sure to validate your migration before initiating it.
+	//
+	//  You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	//  **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+	//
+	// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type.
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+	CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBody Create One Migration for One Local Managed Cluster to MongoDB Atlas
+	//
+	// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+	//
+	//  Please make sure to validate your migration before initiating it.
+	//
+	//  You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	//  **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+	//
+	// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type.
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+	CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBody(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateLiveMigrationsWithBody Validate One Migration Request
+	//
+	// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+	ValidateLiveMigrationsWithBody(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBody Validate One Migration Request
+	//
+	// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type.
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+	ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBody Validate One Migration Request
+	//
+	// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type.
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+	ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBody(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMigrationValidateStatus Return One Migration Validation Job
+	//
+	// Return the status of one migration validation job. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId} (the `GetMigrationValidateStatus` operationId).
+	GetMigrationValidateStatus(ctx context.Context, groupID GroupID, validationID string, params *GetMigrationValidateStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetGroupLiveMigration Return One Migration Job
+	//
+	// Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
+	//
+	// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId} (the `GetGroupLiveMigration` operationId).
+	GetGroupLiveMigration(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *GetGroupLiveMigrationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CutoverMigration Cut Over One Migrated Cluster
+	//
+	// Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Corresponds with PUT /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover (the `CutoverMigration` operationId).
+	CutoverMigration(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *CutoverMigrationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAvailableProjects Return All Projects Available for Migration
+	//
+	// Return all projects that you can migrate to the specified organization.
+	//
+	// Corresponds with GET /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects (the `ListAvailableProjects` operationId).
+	ListAvailableProjects(ctx context.Context, orgID OrgID, params *ListAvailableProjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteLinkTokens Remove One Link-Token
 	//
 	// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -207,6 +726,206 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
 	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CreateGroupLiveMigrationWithBody Create One Migration for One Local Managed Cluster to MongoDB Atlas
+//
+// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+//
+//	Please make sure to validate your migration before initiating it.
+//
+//	You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+//	**NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+func (c *Client) CreateGroupLiveMigrationWithBody(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateGroupLiveMigrationRequestWithBody(c.Server, groupID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBody Create One Migration for One Local Managed Cluster to MongoDB Atlas
+//
+// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+//
+//	Please make sure to validate your migration before initiating it.
+//
+//	You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+//	**NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+//
+// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type.
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+func (c *Client) CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateGroupLiveMigrationRequestWithApplicationVndAtlas20230101PlusJSONBody(c.Server, groupID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBody Create One Migration for One Local Managed Cluster to MongoDB Atlas
+//
+// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+//
+//	Please make sure to validate your migration before initiating it.
+//
+//	You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+//	**NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+//
+// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type.
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+func (c *Client) CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBody(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateGroupLiveMigrationRequestWithApplicationVndAtlas20240530PlusJSONBody(c.Server, groupID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateLiveMigrationsWithBody Validate One Migration Request
+//
+// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+func (c *Client) ValidateLiveMigrationsWithBody(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateLiveMigrationsRequestWithBody(c.Server, groupID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBody Validate One Migration Request
+//
+// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type.
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+func (c *Client) ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBody(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateLiveMigrationsRequestWithApplicationVndAtlas20230101PlusJSONBody(c.Server, groupID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBody Validate One Migration Request
+//
+// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type.
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+func (c *Client) ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBody(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateLiveMigrationsRequestWithApplicationVndAtlas20240530PlusJSONBody(c.Server, groupID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMigrationValidateStatus Return One Migration Validation Job
+//
+// Return the status of one migration validation job. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId} (the `GetMigrationValidateStatus` operationId).
+func (c *Client) GetMigrationValidateStatus(ctx context.Context, groupID GroupID, validationID string, params *GetMigrationValidateStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMigrationValidateStatusRequest(c.Server, groupID, validationID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetGroupLiveMigration Return One Migration Job
+//
+// Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
+//
+// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId} (the `GetGroupLiveMigration` operationId).
+func (c *Client) GetGroupLiveMigration(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *GetGroupLiveMigrationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetGroupLiveMigrationRequest(c.Server, groupID, liveMigrationID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CutoverMigration Cut Over One Migrated Cluster
+//
+// Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Corresponds with PUT /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover (the `CutoverMigration` operationId).
+func (c *Client) CutoverMigration(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *CutoverMigrationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCutoverMigrationRequest(c.Server, groupID, liveMigrationID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAvailableProjects Return All Projects Available for Migration
+//
+// Return all projects that you can migrate to the specified organization.
+//
+// Corresponds with GET /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects (the `ListAvailableProjects` operationId).
+func (c *Client) ListAvailableProjects(ctx context.Context, orgID OrgID, params *ListAvailableProjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAvailableProjectsRequest(c.Server, orgID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // DeleteLinkTokens Remove One Link-Token
@@ -262,6 +981,501 @@ func (c *Client) CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBody(ctx 
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewCreateGroupLiveMigrationRequestWithApplicationVndAtlas20230101PlusJSONBody calls the generic CreateGroupLiveMigration builder with application/vnd.atlas.2023-01-01+json body
+func NewCreateGroupLiveMigrationRequestWithApplicationVndAtlas20230101PlusJSONBody(server string, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateGroupLiveMigrationRequestWithBody(server, groupID, params, "application/vnd.atlas.2023-01-01+json", bodyReader)
+}
+
+// NewCreateGroupLiveMigrationRequestWithApplicationVndAtlas20240530PlusJSONBody calls the generic CreateGroupLiveMigration builder with application/vnd.atlas.2024-05-30+json body
+func NewCreateGroupLiveMigrationRequestWithApplicationVndAtlas20240530PlusJSONBody(server string, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateGroupLiveMigrationRequestWithBody(server, groupID, params, "application/vnd.atlas.2024-05-30+json", bodyReader)
+}
+
+// NewCreateGroupLiveMigrationRequestWithBody constructs an http.Request for the CreateGroupLiveMigration method, with any body, and a specified content type
+func NewCreateGroupLiveMigrationRequestWithBody(server string, groupID GroupID, params *CreateGroupLiveMigrationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/groups/%s/liveMigrations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pretty != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pretty", *params.Pretty, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewValidateLiveMigrationsRequestWithApplicationVndAtlas20230101PlusJSONBody calls the generic ValidateLiveMigrations builder with application/vnd.atlas.2023-01-01+json body
+func NewValidateLiveMigrationsRequestWithApplicationVndAtlas20230101PlusJSONBody(server string, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewValidateLiveMigrationsRequestWithBody(server, groupID, params, "application/vnd.atlas.2023-01-01+json", bodyReader)
+}
+
+// NewValidateLiveMigrationsRequestWithApplicationVndAtlas20240530PlusJSONBody calls the generic ValidateLiveMigrations builder with application/vnd.atlas.2024-05-30+json body
+func NewValidateLiveMigrationsRequestWithApplicationVndAtlas20240530PlusJSONBody(server string, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewValidateLiveMigrationsRequestWithBody(server, groupID, params, "application/vnd.atlas.2024-05-30+json", bodyReader)
+}
+
+// NewValidateLiveMigrationsRequestWithBody constructs an http.Request for the ValidateLiveMigrations method, with any body, and a specified content type
+func NewValidateLiveMigrationsRequestWithBody(server string, groupID GroupID, params *ValidateLiveMigrationsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/groups/%s/liveMigrations/validate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pretty != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pretty", *params.Pretty, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMigrationValidateStatusRequest constructs an http.Request for the GetMigrationValidateStatus method
+func NewGetMigrationValidateStatusRequest(server string, groupID GroupID, validationID string, params *GetMigrationValidateStatusParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "validationId", validationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/groups/%s/liveMigrations/validate/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetGroupLiveMigrationRequest constructs an http.Request for the GetGroupLiveMigration method
+func NewGetGroupLiveMigrationRequest(server string, groupID GroupID, liveMigrationID LiveMigrationID, params *GetGroupLiveMigrationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "liveMigrationId", liveMigrationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/groups/%s/liveMigrations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pretty != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pretty", *params.Pretty, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCutoverMigrationRequest constructs an http.Request for the CutoverMigration method
+func NewCutoverMigrationRequest(server string, groupID GroupID, liveMigrationID LiveMigrationID, params *CutoverMigrationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "liveMigrationId", liveMigrationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/groups/%s/liveMigrations/%s/cutover", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pretty != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pretty", *params.Pretty, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAvailableProjectsRequest constructs an http.Request for the ListAvailableProjects method
+func NewListAvailableProjectsRequest(server string, orgID OrgID, params *ListAvailableProjectsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/atlas/v2/orgs/%s/liveMigrations/availableProjects", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Envelope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "envelope", *params.Envelope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Pretty != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pretty", *params.Pretty, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewDeleteLinkTokensRequest constructs an http.Request for the DeleteLinkTokens method
@@ -455,6 +1669,114 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// CreateGroupLiveMigrationWithBodyWithResponse Create One Migration for One Local Managed Cluster to MongoDB Atlas
+	//
+	// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+	//
+	//  Please make sure to validate your migration before initiating it.
+	//
+	//  You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	//  **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+	CreateGroupLiveMigrationWithBodyWithResponse(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateGroupLiveMigrationResponse, error)
+
+	// CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBodyWithResponse Create One Migration for One Local Managed Cluster to MongoDB Atlas
+	//
+	// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+	//
+	//  Please make sure to validate your migration before initiating it.
+	//
+	//  You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	//  **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+	//
+	// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+	CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGroupLiveMigrationResponse, error)
+
+	// CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBodyWithResponse Create One Migration for One Local Managed Cluster to MongoDB Atlas
+	//
+	// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+	//
+	//  Please make sure to validate your migration before initiating it.
+	//
+	//  You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	//  **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+	//
+	// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+	CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGroupLiveMigrationResponse, error)
+
+	// ValidateLiveMigrationsWithBodyWithResponse Validate One Migration Request
+	//
+	// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+	ValidateLiveMigrationsWithBodyWithResponse(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidateLiveMigrationsResponse, error)
+
+	// ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBodyWithResponse Validate One Migration Request
+	//
+	// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+	ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateLiveMigrationsResponse, error)
+
+	// ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBodyWithResponse Validate One Migration Request
+	//
+	// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+	ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateLiveMigrationsResponse, error)
+
+	// GetMigrationValidateStatusWithResponse Return One Migration Validation Job
+	//
+	// Return the status of one migration validation job. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId} (the `GetMigrationValidateStatus` operationId).
+	GetMigrationValidateStatusWithResponse(ctx context.Context, groupID GroupID, validationID string, params *GetMigrationValidateStatusParams, reqEditors ...RequestEditorFn) (*GetMigrationValidateStatusResponse, error)
+
+	// GetGroupLiveMigrationWithResponse Return One Migration Job
+	//
+	// Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId} (the `GetGroupLiveMigration` operationId).
+	GetGroupLiveMigrationWithResponse(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *GetGroupLiveMigrationParams, reqEditors ...RequestEditorFn) (*GetGroupLiveMigrationResponse, error)
+
+	// CutoverMigrationWithResponse Cut Over One Migrated Cluster
+	//
+	// Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover (the `CutoverMigration` operationId).
+	CutoverMigrationWithResponse(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *CutoverMigrationParams, reqEditors ...RequestEditorFn) (*CutoverMigrationResponse, error)
+
+	// ListAvailableProjectsWithResponse Return All Projects Available for Migration
+	//
+	// Return all projects that you can migrate to the specified organization.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects (the `ListAvailableProjects` operationId).
+	ListAvailableProjectsWithResponse(ctx context.Context, orgID OrgID, params *ListAvailableProjectsParams, reqEditors ...RequestEditorFn) (*ListAvailableProjectsResponse, error)
+
 	// DeleteLinkTokensWithResponse Remove One Link-Token
 	//
 	// Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -481,6 +1803,606 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (the `CreateLinkToken` operationId).
 	CreateLinkTokenWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, orgID OrgID, params *CreateLinkTokenParams, body CreateLinkTokenApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkTokenResponse, error)
+}
+
+// CreateGroupLiveMigrationResponse201Headers the declared response headers of an HTTP 201 response for CreateGroupLiveMigration
+type CreateGroupLiveMigrationResponse201Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// CreateGroupLiveMigrationResponse429Headers the declared response headers of an HTTP 429 response for CreateGroupLiveMigration
+type CreateGroupLiveMigrationResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type CreateGroupLiveMigrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationVndAtlas20230101JSON201 the response for an HTTP 201 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON201 *LiveMigrationResponse
+	// ApplicationVndAtlas20240530JSON201 the response for an HTTP 201 `application/vnd.atlas.2024-05-30+json` response
+	ApplicationVndAtlas20240530JSON201 *LiveMigrationResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateGroupLiveMigrationResponse201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateGroupLiveMigrationResponse429Headers
+}
+
+// GetApplicationVndAtlas20230101JSON201 returns the response for an HTTP 201 `application/vnd.atlas.2023-01-01+json` response
+func (r CreateGroupLiveMigrationResponse) GetApplicationVndAtlas20230101JSON201() *LiveMigrationResponse {
+	return r.ApplicationVndAtlas20230101JSON201
+}
+
+// GetApplicationVndAtlas20240530JSON201 returns the response for an HTTP 201 `application/vnd.atlas.2024-05-30+json` response
+func (r CreateGroupLiveMigrationResponse) GetApplicationVndAtlas20240530JSON201() *LiveMigrationResponse {
+	return r.ApplicationVndAtlas20240530JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateGroupLiveMigrationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateGroupLiveMigrationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateGroupLiveMigrationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateGroupLiveMigrationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateGroupLiveMigrationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateGroupLiveMigrationResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateGroupLiveMigrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateGroupLiveMigrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateGroupLiveMigrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateGroupLiveMigrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ValidateLiveMigrationsResponse200Headers the declared response headers of an HTTP 200 response for ValidateLiveMigrations
+type ValidateLiveMigrationsResponse200Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// ValidateLiveMigrationsResponse429Headers the declared response headers of an HTTP 429 response for ValidateLiveMigrations
+type ValidateLiveMigrationsResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type ValidateLiveMigrationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationVndAtlas20230101JSON200 the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON200 *LiveImportValidation
+	// ApplicationVndAtlas20240530JSON200 the response for an HTTP 200 `application/vnd.atlas.2024-05-30+json` response
+	ApplicationVndAtlas20240530JSON200 *LiveImportValidation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ValidateLiveMigrationsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ValidateLiveMigrationsResponse429Headers
+}
+
+// GetApplicationVndAtlas20230101JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+func (r ValidateLiveMigrationsResponse) GetApplicationVndAtlas20230101JSON200() *LiveImportValidation {
+	return r.ApplicationVndAtlas20230101JSON200
+}
+
+// GetApplicationVndAtlas20240530JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2024-05-30+json` response
+func (r ValidateLiveMigrationsResponse) GetApplicationVndAtlas20240530JSON200() *LiveImportValidation {
+	return r.ApplicationVndAtlas20240530JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ValidateLiveMigrationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ValidateLiveMigrationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ValidateLiveMigrationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ValidateLiveMigrationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ValidateLiveMigrationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ValidateLiveMigrationsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidateLiveMigrationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidateLiveMigrationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidateLiveMigrationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidateLiveMigrationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMigrationValidateStatusResponse200Headers the declared response headers of an HTTP 200 response for GetMigrationValidateStatus
+type GetMigrationValidateStatusResponse200Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// GetMigrationValidateStatusResponse429Headers the declared response headers of an HTTP 429 response for GetMigrationValidateStatus
+type GetMigrationValidateStatusResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type GetMigrationValidateStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationVndAtlas20230101JSON200 the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON200 *LiveImportValidation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMigrationValidateStatusResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMigrationValidateStatusResponse429Headers
+}
+
+// GetApplicationVndAtlas20230101JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+func (r GetMigrationValidateStatusResponse) GetApplicationVndAtlas20230101JSON200() *LiveImportValidation {
+	return r.ApplicationVndAtlas20230101JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetMigrationValidateStatusResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMigrationValidateStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMigrationValidateStatusResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMigrationValidateStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMigrationValidateStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMigrationValidateStatusResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMigrationValidateStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMigrationValidateStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMigrationValidateStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMigrationValidateStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetGroupLiveMigrationResponse200Headers the declared response headers of an HTTP 200 response for GetGroupLiveMigration
+type GetGroupLiveMigrationResponse200Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// GetGroupLiveMigrationResponse429Headers the declared response headers of an HTTP 429 response for GetGroupLiveMigration
+type GetGroupLiveMigrationResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type GetGroupLiveMigrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationVndAtlas20230101JSON200 the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON200 *LiveMigrationResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetGroupLiveMigrationResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetGroupLiveMigrationResponse429Headers
+}
+
+// GetApplicationVndAtlas20230101JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+func (r GetGroupLiveMigrationResponse) GetApplicationVndAtlas20230101JSON200() *LiveMigrationResponse {
+	return r.ApplicationVndAtlas20230101JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetGroupLiveMigrationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetGroupLiveMigrationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetGroupLiveMigrationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetGroupLiveMigrationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetGroupLiveMigrationResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetGroupLiveMigrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetGroupLiveMigrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetGroupLiveMigrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetGroupLiveMigrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CutoverMigrationResponse202Headers the declared response headers of an HTTP 202 response for CutoverMigration
+type CutoverMigrationResponse202Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// CutoverMigrationResponse429Headers the declared response headers of an HTTP 429 response for CutoverMigration
+type CutoverMigrationResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type CutoverMigrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CutoverMigrationResponse202Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CutoverMigrationResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CutoverMigrationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CutoverMigrationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CutoverMigrationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CutoverMigrationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CutoverMigrationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CutoverMigrationResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CutoverMigrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CutoverMigrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CutoverMigrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CutoverMigrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAvailableProjectsResponse200Headers the declared response headers of an HTTP 200 response for ListAvailableProjects
+type ListAvailableProjectsResponse200Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+}
+
+// ListAvailableProjectsResponse429Headers the declared response headers of an HTTP 429 response for ListAvailableProjects
+type ListAvailableProjectsResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RetryAfter         *int
+}
+
+type ListAvailableProjectsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationVndAtlas20230101JSON200 the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+	ApplicationVndAtlas20230101JSON200 *[]LiveImportAvailableProject
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAvailableProjectsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailableProjectsResponse429Headers
+}
+
+// GetApplicationVndAtlas20230101JSON200 returns the response for an HTTP 200 `application/vnd.atlas.2023-01-01+json` response
+func (r ListAvailableProjectsResponse) GetApplicationVndAtlas20230101JSON200() *[]LiveImportAvailableProject {
+	return r.ApplicationVndAtlas20230101JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAvailableProjectsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAvailableProjectsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAvailableProjectsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAvailableProjectsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAvailableProjectsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAvailableProjectsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAvailableProjectsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAvailableProjectsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAvailableProjectsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAvailableProjectsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // DeleteLinkTokensResponse204Headers the declared response headers of an HTTP 204 response for DeleteLinkTokens
@@ -691,6 +2613,174 @@ func (r CreateLinkTokenResponse) ContentType() string {
 	return ""
 }
 
+// CreateGroupLiveMigrationWithBodyWithResponse Create One Migration for One Local Managed Cluster to MongoDB Atlas
+//
+// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+//
+//	Please make sure to validate your migration before initiating it.
+//
+//	You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+//	**NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+func (c *ClientWithResponses) CreateGroupLiveMigrationWithBodyWithResponse(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateGroupLiveMigrationResponse, error) {
+	rsp, err := c.CreateGroupLiveMigrationWithBody(ctx, groupID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateGroupLiveMigrationResponse(rsp)
+}
+
+// CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBodyWithResponse Create One Migration for One Local Managed Cluster to MongoDB Atlas
+//
+// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+//
+//	Please make sure to validate your migration before initiating it.
+//
+//	You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+//	**NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+//
+// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+func (c *ClientWithResponses) CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGroupLiveMigrationResponse, error) {
+	rsp, err := c.CreateGroupLiveMigrationWithApplicationVndAtlas20230101PlusJSONBody(ctx, groupID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateGroupLiveMigrationResponse(rsp)
+}
+
+// CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBodyWithResponse Create One Migration for One Local Managed Cluster to MongoDB Atlas
+//
+// Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+//
+//	Please make sure to validate your migration before initiating it.
+//
+//	You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+//	**NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+//
+// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations (the `CreateGroupLiveMigration` operationId).
+func (c *ClientWithResponses) CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *CreateGroupLiveMigrationParams, body CreateGroupLiveMigrationApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGroupLiveMigrationResponse, error) {
+	rsp, err := c.CreateGroupLiveMigrationWithApplicationVndAtlas20240530PlusJSONBody(ctx, groupID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateGroupLiveMigrationResponse(rsp)
+}
+
+// ValidateLiveMigrationsWithBodyWithResponse Validate One Migration Request
+//
+// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+func (c *ClientWithResponses) ValidateLiveMigrationsWithBodyWithResponse(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ValidateLiveMigrationsResponse, error) {
+	rsp, err := c.ValidateLiveMigrationsWithBody(ctx, groupID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateLiveMigrationsResponse(rsp)
+}
+
+// ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBodyWithResponse Validate One Migration Request
+//
+// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Takes a body of the `application/vnd.atlas.2023-01-01+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+func (c *ClientWithResponses) ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20230101PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateLiveMigrationsResponse, error) {
+	rsp, err := c.ValidateLiveMigrationsWithApplicationVndAtlas20230101PlusJSONBody(ctx, groupID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateLiveMigrationsResponse(rsp)
+}
+
+// ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBodyWithResponse Validate One Migration Request
+//
+// Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Takes a body of the `application/vnd.atlas.2024-05-30+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (the `ValidateLiveMigrations` operationId).
+func (c *ClientWithResponses) ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBodyWithResponse(ctx context.Context, groupID GroupID, params *ValidateLiveMigrationsParams, body ValidateLiveMigrationsApplicationVndAtlas20240530PlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidateLiveMigrationsResponse, error) {
+	rsp, err := c.ValidateLiveMigrationsWithApplicationVndAtlas20240530PlusJSONBody(ctx, groupID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateLiveMigrationsResponse(rsp)
+}
+
+// GetMigrationValidateStatusWithResponse Return One Migration Validation Job
+//
+// Return the status of one migration validation job. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId} (the `GetMigrationValidateStatus` operationId).
+func (c *ClientWithResponses) GetMigrationValidateStatusWithResponse(ctx context.Context, groupID GroupID, validationID string, params *GetMigrationValidateStatusParams, reqEditors ...RequestEditorFn) (*GetMigrationValidateStatusResponse, error) {
+	rsp, err := c.GetMigrationValidateStatus(ctx, groupID, validationID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMigrationValidateStatusResponse(rsp)
+}
+
+// GetGroupLiveMigrationWithResponse Return One Migration Job
+//
+// Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId} (the `GetGroupLiveMigration` operationId).
+func (c *ClientWithResponses) GetGroupLiveMigrationWithResponse(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *GetGroupLiveMigrationParams, reqEditors ...RequestEditorFn) (*GetGroupLiveMigrationResponse, error) {
+	rsp, err := c.GetGroupLiveMigration(ctx, groupID, liveMigrationID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetGroupLiveMigrationResponse(rsp)
+}
+
+// CutoverMigrationWithResponse Cut Over One Migrated Cluster
+//
+// Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover (the `CutoverMigration` operationId).
+func (c *ClientWithResponses) CutoverMigrationWithResponse(ctx context.Context, groupID GroupID, liveMigrationID LiveMigrationID, params *CutoverMigrationParams, reqEditors ...RequestEditorFn) (*CutoverMigrationResponse, error) {
+	rsp, err := c.CutoverMigration(ctx, groupID, liveMigrationID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCutoverMigrationResponse(rsp)
+}
+
+// ListAvailableProjectsWithResponse Return All Projects Available for Migration
+//
+// Return all projects that you can migrate to the specified organization.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects (the `ListAvailableProjects` operationId).
+func (c *ClientWithResponses) ListAvailableProjectsWithResponse(ctx context.Context, orgID OrgID, params *ListAvailableProjectsParams, reqEditors ...RequestEditorFn) (*ListAvailableProjectsResponse, error) {
+	rsp, err := c.ListAvailableProjects(ctx, orgID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAvailableProjectsResponse(rsp)
+}
+
 // DeleteLinkTokensWithResponse Remove One Link-Token
 //
 // Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -734,6 +2824,678 @@ func (c *ClientWithResponses) CreateLinkTokenWithApplicationVndAtlas20230101Plus
 		return nil, err
 	}
 	return ParseCreateLinkTokenResponse(rsp)
+}
+
+// ParseCreateGroupLiveMigrationResponse parses an HTTP response from a CreateGroupLiveMigrationWithResponse call
+func ParseCreateGroupLiveMigrationResponse(rsp *http.Response) (*CreateGroupLiveMigrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateGroupLiveMigrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/vnd.atlas.2023-01-01+json" && rsp.StatusCode == 201:
+		var dest LiveMigrationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20230101JSON201 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/vnd.atlas.2024-05-30+json" && rsp.StatusCode == 201:
+		var dest LiveMigrationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20240530JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateGroupLiveMigrationResponse201Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateGroupLiveMigrationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseValidateLiveMigrationsResponse parses an HTTP response from a ValidateLiveMigrationsWithResponse call
+func ParseValidateLiveMigrationsResponse(rsp *http.Response) (*ValidateLiveMigrationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidateLiveMigrationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/vnd.atlas.2023-01-01+json" && rsp.StatusCode == 200:
+		var dest LiveImportValidation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20230101JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/vnd.atlas.2024-05-30+json" && rsp.StatusCode == 200:
+		var dest LiveImportValidation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20240530JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ValidateLiveMigrationsResponse200Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ValidateLiveMigrationsResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMigrationValidateStatusResponse parses an HTTP response from a GetMigrationValidateStatusWithResponse call
+func ParseGetMigrationValidateStatusResponse(rsp *http.Response) (*GetMigrationValidateStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMigrationValidateStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LiveImportValidation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20230101JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMigrationValidateStatusResponse200Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMigrationValidateStatusResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetGroupLiveMigrationResponse parses an HTTP response from a GetGroupLiveMigrationWithResponse call
+func ParseGetGroupLiveMigrationResponse(rsp *http.Response) (*GetGroupLiveMigrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetGroupLiveMigrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LiveMigrationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20230101JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetGroupLiveMigrationResponse200Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetGroupLiveMigrationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCutoverMigrationResponse parses an HTTP response from a CutoverMigrationWithResponse call
+func ParseCutoverMigrationResponse(rsp *http.Response) (*CutoverMigrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CutoverMigrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CutoverMigrationResponse202Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 429:
+		var headers CutoverMigrationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAvailableProjectsResponse parses an HTTP response from a ListAvailableProjectsWithResponse call
+func ParseListAvailableProjectsResponse(rsp *http.Response) (*ListAvailableProjectsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAvailableProjectsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []LiveImportAvailableProject
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationVndAtlas20230101JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAvailableProjectsResponse200Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailableProjectsResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseDeleteLinkTokensResponse parses an HTTP response from a DeleteLinkTokensWithResponse call

@@ -149,7 +149,7 @@ func runOperation(cmd *cobra.Command, env Environment, state *runState, op *oper
 	}
 	var body []byte
 	if op.hasBody {
-		if body, err = readBody(cmd.Context(), env, f.file, op); err != nil {
+		if body, err = readBody(cmd.Context(), env, f.file, op, s.version); err != nil {
 			return err
 		}
 	}
@@ -271,7 +271,7 @@ func flagHelp(description string) string {
 }
 
 func firstSentence(s string) string {
-	s = strings.TrimSpace(s)
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	if i := strings.Index(s, ". "); i >= 0 {
 		return s[:i+1]
 	}

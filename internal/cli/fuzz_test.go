@@ -46,7 +46,7 @@ func FuzzRequestBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		body, err := readBody(context.Background(), Environment{Stdin: bytes.NewReader(data), StdinIsPiped: true}, "", createLinkToken)
+		body, err := readBody(context.Background(), Environment{Stdin: bytes.NewReader(data), StdinIsPiped: true}, "", createLinkToken, "2023-01-01")
 		if err == nil && !bytes.Equal(body, data) {
 			t.Fatalf("accepted body changed: %q → %q", data, body)
 		}

@@ -14,7 +14,7 @@ const maxInputBytes = 1 << 20
 
 // readBody reads the request body from --file PATH, or stdin (piped, or --file -), and checks it strictly. Reading
 // stops as soon as ctx ends (Ctrl-C), even while stdin is still open.
-func readBody(ctx context.Context, env Environment, file string, op *operation) ([]byte, error) {
+func readBody(ctx context.Context, env Environment, file string, op *operation, version string) ([]byte, error) {
 	var (
 		r      io.Reader
 		source string
@@ -44,7 +44,7 @@ func readBody(ctx context.Context, env Environment, file string, op *operation) 
 	if len(body) > maxInputBytes {
 		return nil, fmt.Errorf("request body from %s exceeds %d bytes", source, maxInputBytes)
 	}
-	if err := op.checkBody(body); err != nil {
+	if err := op.checkBody(body, version); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return body, nil

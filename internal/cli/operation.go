@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
@@ -25,10 +26,10 @@ type operation struct {
 	path        string
 	params      []*openapi3.Parameter // path and query parameters, by name
 	hasBody     bool
-	aliases     []string         // other names the command answers to, from the document
-	versions    []string         // the resource versions the operation declares, oldest first
-	success     *openapi3.Schema // schema of the 2xx body; nil when the operation answers with no body
-	request     *openapi3.Schema // schema of the request body, when there is one
+	aliases     []string                    // other names the command answers to, from the document
+	versions    []string                    // the resource versions the operation declares, oldest first
+	success     *openapi3.Schema            // schema of the 2xx body; nil when the operation answers with no body
+	requests    map[string]*openapi3.Schema // schema of the request body by version, when there is one
 }
 
 // strictBodies are the operations whose bodies the CLI parses strictly (line and column, unknown fields, IPs).
@@ -36,22 +37,57 @@ var strictBodies = map[string]func([]byte) error{
 	"createLinkToken": func(b []byte) error { _, err := ParseTargetOrgRequest(b); return err },
 }
 
-// checkBody checks a request body before it is sent: strictly for the operations pkg/atlas knows, otherwise as
-// JSON valid against the operation's request schema.
-func (o *operation) checkBody(body []byte) error {
+// checkBody checks a request body before it is sent as version: strictly for the operations pkg/atlas knows,
+// otherwise as JSON valid against the version's request schema, declaring no attribute the schema lacks (a
+// 2024-05-30 body sent as 2023-01-01 is refused here, as Atlas would refuse it). When another version of the
+// operation would take the body, the error says so.
+func (o *operation) checkBody(body []byte, version string) error {
 	if check, ok := strictBodies[o.id]; ok {
 		return check(body)
 	}
-	var value any
-	if err := json.Unmarshal(body, &value); err != nil {
-		return fmt.Errorf("invalid request body: malformed JSON: %v", err)
+	err := o.bodyFits(body, version)
+	if err == nil || errors.Is(err, errMalformed) {
+		return err
 	}
-	if o.request != nil {
-		if err := o.request.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern)); err != nil {
-			return fmt.Errorf("invalid request body: %s", firstLine(err.Error()))
+	for _, v := range o.versions {
+		if v != version && o.bodyFits(body, v) == nil {
+			return fmt.Errorf("%w (this is a %s body: add --version %s, or write a %s body)", err, v, v, version)
 		}
 	}
+	return err
+}
+
+var errMalformed = errors.New("invalid request body: malformed JSON")
+
+// bodyFits checks body against the request schema of version.
+func (o *operation) bodyFits(body []byte, version string) error {
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	schema := o.requests[version]
+	if schema == nil {
+		return nil
+	}
+	if err := schema.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern), openapi3.VisitAsRequest()); err != nil {
+		return fmt.Errorf("invalid request body for version %s: %s", version, schemaProblem(err))
+	}
+	if e := api.CheckAttributes(value, schema); e != nil {
+		return fmt.Errorf("invalid request body for version %s: %v", version, e)
+	}
 	return nil
+}
+
+// schemaProblem is a kin-openapi schema error in one line, naming the field: "source.clusterName: …".
+func schemaProblem(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		if ptr := se.JSONPointer(); len(ptr) > 0 {
+			return strings.Join(ptr, ".") + ": " + se.Reason
+		}
+		return se.Reason
+	}
+	return firstLine(err.Error())
 }
 
 // describeOperation is what the CLI needs of op, which is method path in the embedded document.
@@ -62,15 +98,14 @@ func describeOperation(op *openapi3.Operation, method, path string) *operation {
 	if len(op.Tags) > 0 {
 		o.tag = op.Tags[0]
 	}
-	if o.hasBody && op.RequestBody.Value != nil {
-		for _, media := range op.RequestBody.Value.Content {
-			if media.Schema != nil {
-				o.request = media.Schema.Value
-			}
-		}
-	}
 	if len(o.versions) == 0 {
 		o.versions = []string{atlas.APIVersion}
+	}
+	o.requests = map[string]*openapi3.Schema{}
+	for _, v := range o.versions {
+		if schema := api.RequestSchema(op, v); schema != nil {
+			o.requests[v] = schema
+		}
 	}
 	return o
 }

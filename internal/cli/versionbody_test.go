@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
+)
+
+// A two-version operation checks a body against the schema of the version it is sent as, and says which version
+// a body of the other shape belongs to.
+func TestBodyIsCheckedAgainstItsVersion(t *testing.T) {
+	doc, err := spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, method, path := api.FindOperation(doc, "createGroupLiveMigration")
+	if raw == nil {
+		t.Fatal("createGroupLiveMigration is not in the document")
+	}
+	op := describeOperation(raw, strings.ToUpper(method), path)
+	const common = `"source": {"clusterName": "rs0", "groupId": "5e2211c17a3e5a48f5497de3", "managedAuthentication": true, "ssl": false},
+		"destination": {"clusterName": "Dest0", "groupId": "32b6e34b3d91647abb20e7b8", "hostnameSchemaType": "PUBLIC"},
+		"migrationHosts": ["mh1.example.net"]`
+	body2024 := `{` + common + `, "dropDestinationData": false}`
+	body2023 := `{` + common + `, "dropEnabled": false}`
+	for _, tc := range []struct {
+		name, body, version, want string // want: substring of the error, "" for none
+	}{
+		{"2024-05-30 body as 2024-05-30", body2024, "2024-05-30", ""},
+		{"2023-01-01 body as 2023-01-01", body2023, "2023-01-01", ""},
+		{"2024-05-30 body as 2023-01-01", body2024, "2023-01-01", "add --version 2024-05-30"},
+		{"2023-01-01 body as 2024-05-30", body2023, "2024-05-30", "Invalid attribute dropEnabled specified. (this is a 2023-01-01 body: add --version 2023-01-01"},
+		{"2023-01-01 body without dropEnabled", `{` + common + `}`, "2023-01-01", `"dropEnabled"`},
+		{"unknown source attribute", `{` + common[:len(`"source": {`)] + `"clusterNmae": "x", ` + common[len(`"source": {`):] + `}`, "2024-05-30", "source.clusterNmae"},
+		{"no migration host", strings.Replace(body2024, `["mh1.example.net"]`, `[]`, 1), "2024-05-30", "migrationHosts"},
+		{"malformed", `{`, "2024-05-30", "malformed JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := op.checkBody([]byte(tc.body), tc.version)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && err == nil:
+				t.Fatalf("accepted, want an error containing %q", tc.want)
+			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+				t.Fatalf("error %q lacks %q", err, tc.want)
+			}
+		})
+	}
+}
