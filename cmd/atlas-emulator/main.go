@@ -1,8 +1,14 @@
 // Command atlas-emulator runs the pkg/atlastest Atlas emulator as a process, so the CLI, curl or any Atlas client
-// can create link-tokens without an Atlas account.
+// can create link-tokens and run a whole push live migration without an Atlas account.
 //
 //	atlas-emulator [--addr 127.0.0.1:8080] [--org-id ID] [--public-key KEY] [--private-key KEY]
-//	               [--client-id ID] [--client-secret SECRET]
+//	               [--client-id ID] [--client-secret SECRET] [--group-id ID] [--cluster-name NAME ...]
+//	               [--phase-duration 1s]
+//
+// The destination is one project (--group-id, default atlastest.DefaultGroupID) of the org holding the clusters
+// named by --cluster-name (repeatable or comma-separated; default atlastest.DefaultClusterName). Once the org is
+// linked, the source is atlastest.DemoSourceProjects. Each phase of a validation or migration lasts
+// --phase-duration: with the default 1s a migration is ready for cutover 4 s after it is created.
 //
 // The first line on stdout is "listening on http://HOST:PORT" once connections are accepted; then one line per
 // request goes to stderr (method, path, status, auth outcome; never credentials or tokens). SIGINT or SIGTERM stops
@@ -19,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
@@ -42,6 +49,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	clientSecret := flags.String("client-secret", atlastest.DefaultClientSecret, "service account client `secret`")
 	readTimeout := flags.Duration("read-timeout", atlastest.DefaultReadTimeout, "longest `duration` to read one request, headers and body")
 	idleTimeout := flags.Duration("idle-timeout", atlastest.DefaultIdleTimeout, "close keep-alive connections idle this `long`")
+	groupID := flags.String("group-id", atlastest.DefaultGroupID, "`ID` of the destination project (group) the org owns")
+	var clusters clusterNames
+	flags.Var(&clusters, "cluster-name", "`name` of a destination cluster in the project; repeat or separate with commas (default "+atlastest.DefaultClusterName+")")
+	phase := flags.Duration("phase-duration", atlastest.DefaultPhaseDuration, "how `long` each phase of a validation or migration lasts (a migration is ready for cutover after 4)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // -h: the usage went to stderr; asking for help is not an error
@@ -56,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		atlastest.WithAddr(*addr),
 		atlastest.WithAPIKey(*publicKey, *privateKey, *orgID),
 		atlastest.WithServiceAccount(*clientID, *clientSecret, *orgID),
+		atlastest.WithGroup(*orgID, *groupID, clusters.orDefault()...),
+		atlastest.WithPhaseDuration(*phase),
 		atlastest.WithReadTimeout(*readTimeout),
 		atlastest.WithIdleTimeout(*idleTimeout),
 		atlastest.WithRequestHook(func(r atlastest.Request) { logger.Print(logLine(r)) }),
@@ -83,4 +96,26 @@ func logLine(r atlastest.Request) string {
 		auth = "-"
 	}
 	return fmt.Sprintf("%s %s %d auth=%s", r.Method, (&url.URL{Path: r.Path}).EscapedPath(), r.Status, auth)
+}
+
+// clusterNames is --cluster-name: repeatable, each value comma-separated.
+type clusterNames []string
+
+func (c *clusterNames) String() string { return strings.Join(*c, ",") }
+
+func (c *clusterNames) Set(v string) error {
+	for _, name := range strings.Split(v, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			return fmt.Errorf("empty cluster name in %q", v)
+		}
+		*c = append(*c, name)
+	}
+	return nil
+}
+
+func (c clusterNames) orDefault() []string {
+	if len(c) == 0 {
+		return []string{atlastest.DefaultClusterName}
+	}
+	return c
 }

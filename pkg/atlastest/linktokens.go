@@ -10,14 +10,14 @@ import (
 
 // handleCreateLinkToken answers createLinkToken for an org the key owns.
 func (s *Server) handleCreateLinkToken(c *call) {
-	if orgID := c.params["orgId"]; s.checkOrg(c.rec, c.r, c.key, orgID) {
+	if orgID := c.params["orgId"]; s.checkOrg(c.rec, c.r, c.key, orgID, c.need) {
 		s.createLinkToken(c.rec, c.r, orgID, c.contentType)
 	}
 }
 
 // handleDeleteLinkTokens answers deleteLinkTokens for an org the key owns.
 func (s *Server) handleDeleteLinkTokens(c *call) {
-	if orgID := c.params["orgId"]; s.checkOrg(c.rec, c.r, c.key, orgID) {
+	if orgID := c.params["orgId"]; s.checkOrg(c.rec, c.r, c.key, orgID, c.need) {
 		s.deleteLinkTokens(c.rec, c.r, orgID, c.contentType)
 	}
 }
@@ -40,12 +40,7 @@ func (s *Server) deleteLinkTokens(rec *recorder, r *http.Request, orgID, content
 		s.writeError(rec, r, http.StatusNotFound, "ORG_LINK_NOT_FOUND", "Organization "+orgID+" has no live migration link.", orgID)
 		return
 	}
-	if queryFlag(r.URL.Query(), "envelope") {
-		s.writeJSON(rec, r, http.StatusNoContent, "application/json", nil)
-		return
-	}
-	rec.Header().Set("Content-Type", contentType) // the document declares the versioned type, even with no body
-	rec.WriteHeader(http.StatusNoContent)
+	s.writeNoBody(rec, r, http.StatusNoContent, contentType)
 }
 
 // Linked reports whether orgID has a live migration link: a link-token was created and not deleted since.

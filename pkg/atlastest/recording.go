@@ -58,14 +58,15 @@ func WithIdleTimeout(d time.Duration) Option {
 	}
 }
 
-// WithClock makes the emulator read the time from now instead of time.Now: nonce and token expiry follow it, so a
-// test can age a nonce or a token at once, without sleeping. now must be safe for concurrent use.
+// WithClock makes the emulator read the time from now instead of time.Now: nonce and token expiry and the phases of
+// validations and migrations follow it, so a test can age a nonce or finish a migration at once, without sleeping.
+// now must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) error {
 		if now == nil {
 			return errors.New("atlastest: clock is nil")
 		}
-		s.nonces.now, s.tokens.now = now, now
+		s.nonces.now, s.tokens.now, s.now = now, now, now
 		return nil
 	}
 }

@@ -29,7 +29,9 @@ type call struct {
 	key         *principal
 	params      map[string]string // path parameters
 	body        []byte
-	contentType string // the response media type negotiated from Accept, with charset
+	contentType string  // the response media type negotiated from Accept, with charset
+	version     string  // the resource version negotiated from Accept
+	need        orgRole // the role the operation needs in the org (x-rolesRequirements)
 }
 
 // handler answers one operation.
@@ -38,8 +40,14 @@ type handler func(s *Server, c *call)
 // handlers are the operations the emulator implements, by operationId. An operation of the document without a
 // handler answers 501 NOT_IMPLEMENTED naming it.
 var handlers = map[string]handler{
-	"createLinkToken":  (*Server).handleCreateLinkToken,
-	"deleteLinkTokens": (*Server).handleDeleteLinkTokens,
+	"createLinkToken":            (*Server).handleCreateLinkToken,
+	"deleteLinkTokens":           (*Server).handleDeleteLinkTokens,
+	"listAvailableProjects":      (*Server).handleListAvailableProjects,
+	"validateLiveMigrations":     (*Server).handleValidateMigration,
+	"getMigrationValidateStatus": (*Server).handleGetValidation,
+	"createGroupLiveMigration":   (*Server).handleCreateMigration,
+	"getGroupLiveMigration":      (*Server).handleGetMigration,
+	"cutoverMigration":           (*Server).handleCutover,
 }
 
 // pathInfo is one path template of the document and the methods it declares, for 405's Allow header.
@@ -130,7 +138,8 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 			"The emulator does not implement operation "+route.Operation.OperationID+" ("+r.Method+" "+route.Path+") yet.", route.Operation.OperationID)
 		return
 	}
-	h(s, &call{rec: rec, r: r, key: key, params: pathParams, body: body, contentType: api.MediaType(version) + ";charset=utf-8"})
+	h(s, &call{rec: rec, r: r, key: key, params: pathParams, body: body, contentType: api.MediaType(version) + ";charset=utf-8",
+		version: version, need: requiredRole(route.Operation)})
 }
 
 // negotiate chooses the resource version an Accept header asks for (RFC 9110 section 12.5.1): entries by q-value,

@@ -1,8 +1,11 @@
-// Package atlastest is a local emulator of the Atlas Administration API's link-token endpoint, shaped like
-// net/http/httptest: NewServer starts it on a loopback port, URL is its base URL and Close stops it.
+// Package atlastest is a local emulator of the Atlas Administration API's Cloud Migration Service (push live
+// migrations), shaped like net/http/httptest: NewServer starts it on a loopback port, URL is its base URL and
+// Close stops it.
 //
-// It serves POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens (createLinkToken), DELETE on the same path
-// (deleteLinkTokens) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens, protects them with HTTP Digest (RFC 7616: realm
+// It serves the eight operations of the embedded document (createLinkToken, deleteLinkTokens,
+// listAvailableProjects, validateLiveMigrations, getMigrationValidateStatus, createGroupLiveMigration,
+// getGroupLiveMigration, cutoverMigration) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens,
+// protects them with HTTP Digest (RFC 7616: realm
 // "MMS Public API", qop=auth (auth-int accepted too), MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
 // rejected) and validates every v2 request against the embedded OpenAPI document with kin-openapi.
 //
@@ -26,16 +29,41 @@
 //	400     INVALID_IP_ADDRESS_OR_CIDR_NOTATION
 //	                               an access-list entry is not an IP address or CIDR block
 //	404     ORG_NOT_FOUND          orgId is well formed but not an organization of the emulator
-//	403     USER_UNAUTHORIZED      the API key is not Organization Owner of orgId
-//	404     ORG_LINK_NOT_FOUND     DELETE, but the org has no link: none was created, or it was deleted already
+//	404     GROUP_NOT_FOUND        groupId is well formed but not a project of the emulator (WithGroup)
+//	403     USER_UNAUTHORIZED      the key's role in the org (of the project) is less than the operation's
+//	                               x-rolesRequirements: Organization Member may read a migration, everything
+//	                               else needs Organization Owner (WithAPIKey, WithOrgMember)
+//	404     ORG_LINK_NOT_FOUND     deleteLinkTokens, but the org has no link: none was created, or it was deleted
+//	404     VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND
+//	                               no such job in that project (jobs are per project; at most MaxJobs of each kept)
+//	400     LIVE_MIGRATION_NOT_READY_FOR_CUTOVER
+//	                               cutoverMigration before readyForCutover, after a cutover started, or once the
+//	                               migration FAILED or EXPIRED
 //	501     NOT_IMPLEMENTED        an operation of the document the emulator has no handler for (parameters name
 //	                               its operationId): adding an operation to api/operations.txt never breaks it
-//	201                            POST: a fresh link-token; the org is now linked
-//	204                            DELETE: the org link is removed (no body)
+//
+// Push live migrations are stateful, on the emulator's clock (WithClock) in phases of WithPhaseDuration
+// (DefaultPhaseDuration, 1 s): createLinkToken links the org, and listAvailableProjects then returns the source
+// projects (DemoSourceProjects unless WithSourceProjects; none before the link or after deleteLinkTokens). A
+// validation (200) is PENDING for one phase, then SUCCESS, or FAILED with an errorMessage for what Atlas would
+// refuse: a source project the org cannot see, a deployment or migration host that project lacks, a destination
+// project other than the request's or a cluster it lacks, username or password with managedAuthentication (or
+// neither without it), PRIVATE_LINK without privateLinkId, a TLS source without ssl. A migration (201) is NEW for
+// one phase; then FAILED for those same reasons, or WORKING with lagTimeSeconds falling from InitialLagSeconds
+// over SyncPhases phases, then readyForCutover (lag 1) for CutoverWindow (120 h) before EXPIRED. cutoverMigration
+// (202, no body) makes it WORKING, not ready, for one phase, then COMPLETE. A body of the other version's shape
+// (2024-05-30's dropDestinationData sent as 2023-01-01, or 2023-01-01's dropEnabled as 2024-05-30) is refused
+// with 400 VALIDATION_ERROR or INVALID_ATTRIBUTE, naming the field. Answers to the other operations:
+// createLinkToken 201 with a fresh link-token; deleteLinkTokens 204 (no body).
 //
 // Not verified against the live server: the codes INVALID_JSON, INVALID_ATTRIBUTE and
 // INVALID_IP_ADDRESS_OR_CIDR_NOTATION (Atlas uses them elsewhere; the detail texts are Atlas' usual wording),
-// INVALID_ACCEPT_HEADER and ORG_LINK_NOT_FOUND, and the order of the checks.
+// INVALID_ACCEPT_HEADER, ORG_LINK_NOT_FOUND, VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND and
+// LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; that a migration Atlas would refuse is accepted
+// (201) and then FAILED rather than refused at once (the document gives the migration no error message, and asks
+// callers to validate first); the errorMessage texts; an empty list from listAvailableProjects before a link;
+// the phase lengths (a real migration takes from minutes to days); and that the version of a body is the one its
+// Content-Type names.
 //
 // As a server it is bounded: Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
 // bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle connections close after
@@ -110,20 +138,21 @@ type Request struct {
 	Truncated    bool        // Body or ResponseBody was longer and holds only its beginning
 }
 
-// principal is an API key or a service account: a name (public key or client ID), its secret, and the orgs it owns.
+// principal is an API key or a service account: a name (public key or client ID), its secret, and its role in
+// each organization it belongs to.
 type principal struct {
-	name    string
-	secret  string
-	ownerOf map[string]bool
+	name   string
+	secret string
+	roles  map[string]orgRole // by org ID
 }
 
 func (s *Server) newPrincipal(name, secret string, ownerOf []string) (*principal, error) {
-	p := &principal{name: name, secret: secret, ownerOf: map[string]bool{}}
+	p := &principal{name: name, secret: secret, roles: map[string]orgRole{}}
 	for _, orgID := range ownerOf {
 		if err := s.checkOrgID(orgID); err != nil {
 			return nil, err
 		}
-		p.ownerOf[orgID] = true
+		p.roles[orgID] = roleOwner
 		s.orgs[orgID] = true
 	}
 	return p, nil
@@ -173,6 +202,13 @@ type Server struct {
 	responseErrors []error
 	linked         map[string]bool
 	faults         []Fault
+
+	groups         map[string]*project // destination projects by group ID; fixed once the server runs
+	sourceProjects []gen.LiveImportAvailableProject
+	now            func() time.Time
+	phase          time.Duration        // how long each phase of a validation or a migration lasts
+	validations    *jobs[validationJob] // guarded by mu
+	migrations     *jobs[migrationJob]  // guarded by mu
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -191,6 +227,11 @@ func NewServer(opts ...Option) (*Server, error) {
 		recordLimit:     DefaultRecordedRequests,
 		recordBytes:     DefaultRecordedBytes,
 		closing:         make(chan struct{}),
+		groups:          map[string]*project{},
+		now:             time.Now,
+		phase:           DefaultPhaseDuration,
+		validations:     newJobs[validationJob](),
+		migrations:      newJobs[migrationJob](),
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
@@ -207,6 +248,12 @@ func NewServer(opts ...Option) (*Server, error) {
 		if err := WithServiceAccount(DefaultClientID, DefaultClientSecret, DefaultOrgID)(s); err != nil {
 			return nil, err
 		}
+	}
+	if len(s.groups) == 0 && s.orgs[DefaultOrgID] {
+		s.groups[DefaultGroupID] = &project{orgID: DefaultOrgID, clusters: []string{DefaultClusterName}}
+	}
+	if s.sourceProjects == nil {
+		s.sourceProjects = DemoSourceProjects()
 	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
@@ -397,7 +444,7 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 		s.writeFieldError(rec, r, be)
 		return
 	}
-	if s.checkOrg(rec, r, key, orgID) {
+	if s.checkOrg(rec, r, key, orgID, roleOwner) {
 		s.createLinkToken(rec, r, orgID, "application/json")
 	}
 }
@@ -428,15 +475,15 @@ func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
 	return nil, false
 }
 
-// checkOrg answers 404 for an unknown org and 403 for a key that is not its Organization Owner.
-func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID string) bool {
+// checkOrg answers 404 for an unknown org and 403 for a key whose role in it is less than need.
+func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID string, need orgRole) bool {
 	if !s.orgs[orgID] {
 		s.writeError(rec, r, http.StatusNotFound, "ORG_NOT_FOUND", "No organization with ID "+orgID+" exists.", orgID)
 		return false
 	}
-	if !key.ownerOf[orgID] {
+	if key.roles[orgID] < need {
 		s.writeError(rec, r, http.StatusForbidden, "USER_UNAUTHORIZED",
-			"The API key is not an Organization Owner of organization "+orgID+".", orgID)
+			"The API key is not an "+need.String()+" of organization "+orgID+".", orgID)
 		return false
 	}
 	return true
