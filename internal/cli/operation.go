@@ -70,7 +70,7 @@ func (o *operation) bodyFits(body []byte, version string) error {
 		return nil
 	}
 	if err := schema.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern), openapi3.VisitAsRequest()); err != nil {
-		return fmt.Errorf("invalid request body for version %s: %s", version, schemaProblem(err))
+		return fmt.Errorf("invalid request body for version %s: %s", version, api.SchemaProblem(err))
 	}
 	if e := api.CheckAttributes(value, schema); e != nil {
 		return fmt.Errorf("invalid request body for version %s: %v", version, e)
@@ -78,17 +78,6 @@ func (o *operation) bodyFits(body []byte, version string) error {
 	return nil
 }
 
-// schemaProblem is a kin-openapi schema error in one line, naming the field: "source.clusterName: …".
-func schemaProblem(err error) string {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		if ptr := se.JSONPointer(); len(ptr) > 0 {
-			return strings.Join(ptr, ".") + ": " + se.Reason
-		}
-		return se.Reason
-	}
-	return firstLine(err.Error())
-}
 
 // describeOperation is what the CLI needs of op, which is method path in the embedded document.
 func describeOperation(op *openapi3.Operation, method, path string) *operation {

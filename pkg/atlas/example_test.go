@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
@@ -65,4 +66,59 @@ func ExampleIsErrorCode() {
 	// org not found: true
 	// 404 No organization with ID 0123456789abcdef01234567 exists.
 	// atlas: invalid orgID "not-an-org-id": must be 24 lower-case hexadecimal digits (^([a-f0-9]{24})$)
+}
+
+// A whole push live migration against the emulator, its phases shortened to 10 ms: validate, migrate, wait until
+// ready, cut over, wait until complete. Against Atlas, the org must first be linked in Cloud Manager or Ops Manager
+// with the link-token, and the phases take minutes to days.
+func ExampleClient_CreateMigration() {
+	emulator, err := atlastest.NewServer(atlastest.WithPhaseDuration(10 * time.Millisecond))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer emulator.Close()
+	client, err := atlas.NewClient(atlas.WithBaseURL(emulator.URL),
+		atlas.WithDigestAuth(atlastest.DefaultPublicKey, atlastest.DefaultPrivateKey))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := client.CreateLinkToken(ctx, atlastest.DefaultOrgID, atlas.TargetOrgRequest{}); err != nil {
+		log.Fatal(err)
+	}
+	req := atlas.LiveMigrationRequest20240530{
+		Source: atlas.Source{GroupID: atlastest.DemoSourceProjectID, ClusterName: atlastest.DemoSourceClusterName,
+			ManagedAuthentication: true},
+		Destination: atlas.Destination{GroupID: atlastest.DefaultGroupID, ClusterName: atlastest.DefaultClusterName,
+			HostnameSchemaType: atlas.HostnamePublic},
+		MigrationHosts: []string{atlastest.DemoSourceMigrationHost},
+	}
+	poll := atlas.WithPollInterval(5*time.Millisecond, 10*time.Millisecond)
+	validation, err := client.ValidateMigration(ctx, atlastest.DefaultGroupID, req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if validation, err = client.WaitForValidation(ctx, atlastest.DefaultGroupID, *validation.ID, poll); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("validation:", *validation.Status)
+	migration, err := client.CreateMigration(ctx, atlastest.DefaultGroupID, req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if migration, err = client.WaitForMigration(ctx, atlastest.DefaultGroupID, *migration.ID, atlas.ReadyForCutover, poll); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("ready for cutover:", *migration.ReadyForCutover)
+	if err := client.Cutover(ctx, atlastest.DefaultGroupID, *migration.ID); err != nil {
+		log.Fatal(err)
+	}
+	if migration, err = client.WaitForMigration(ctx, atlastest.DefaultGroupID, *migration.ID, atlas.MigrationDone, poll); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("migration:", *migration.Status)
+	// Output:
+	// validation: SUCCESS
+	// ready for cutover: true
+	// migration: COMPLETE
 }

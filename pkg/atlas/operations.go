@@ -14,6 +14,10 @@ type operationInfo struct {
 	method   string
 	path     *regexp.Regexp // the path template, {param} matching one segment
 	versions []string       // oldest first
+	// customMethod: an action behind another verb (x-xgen-method-verb-override customMethod), so not idempotent
+	// whatever its HTTP method
+	customMethod bool
+	bodySchemas  map[string]string // request body schema name by version
 }
 
 // operations is the embedded document's operation table, parsed once on first use.
@@ -26,8 +30,17 @@ var operations = sync.OnceValue(func() []operationInfo {
 	for path, item := range doc.Paths.Map() {
 		pattern := api.PathPattern(path)
 		for method, op := range item.Operations() {
-			out = append(out, operationInfo{id: op.OperationID, method: strings.ToUpper(method), path: pattern,
-				versions: api.OperationVersions(op)})
+			info := operationInfo{id: op.OperationID, method: strings.ToUpper(method), path: pattern,
+				versions: api.OperationVersions(op), bodySchemas: map[string]string{}}
+			if override, ok := op.Extensions["x-xgen-method-verb-override"].(map[string]any); ok {
+				info.customMethod = override["customMethod"] == true || override["customMethod"] == "true" || override["customMethod"] == "True"
+			}
+			for _, v := range info.versions {
+				if name := api.RequestSchemaName(op, v); name != "" {
+					info.bodySchemas[v] = name
+				}
+			}
+			out = append(out, info)
 		}
 	}
 	return out

@@ -15,7 +15,9 @@ import (
 //   - 429 Too Many Requests, for every method;
 //   - 503 Service Unavailable with a Retry-After header (the server itself asking to come back), for every method;
 //   - 503 without Retry-After only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS): a gateway that
-//     forwarded a POST and then lost the upstream answers 503 too, after the server created what was asked;
+//     forwarded a POST and then lost the upstream answers 503 too, after the server created what was asked. An
+//     operation the document marks as a custom method (x-xgen-method-verb-override customMethod, such as
+//     cutoverMigration's PUT …/cutover) is an action, not an idempotent PUT, and is treated as a POST;
 //   - a refused connection, when RetryConnectionRefused is set (nothing was sent).
 //
 // Timeouts, resets, other 5xx and every other failure are returned at once, because the request may have been
@@ -80,7 +82,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		resp, err := t.next.RoundTrip(try)
-		delay, retry := t.policy.retryDelay(req.Method, resp, err, attempt)
+		delay, retry := t.policy.retryDelay(retryMethod(req), resp, err, attempt)
 		if !retry {
 			return resp, err
 		}
@@ -121,6 +123,18 @@ func (p RetryPolicy) retryDelay(method string, resp *http.Response, err error, a
 		return 0, true
 	}
 	return backoff/2 + rand.N(backoff/2+1), true
+}
+
+// retryMethod is the method whose retry rule applies to req: POST for an unsafe method (not GET or HEAD) of an
+// operation the document marks as a custom method (an action behind another verb), req.Method otherwise.
+func retryMethod(req *http.Request) string {
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return req.Method
+	}
+	if op := findOperation(req.Method, req.URL.Path); op != nil && op.customMethod {
+		return http.MethodPost
+	}
+	return req.Method
 }
 
 // serverDidNotAct reports whether an answer proves the request had no effect, so that sending it again cannot act

@@ -27,17 +27,25 @@ func (e *InputError) Error() string {
 }
 
 // ValidateOrgID checks orgID against OrgIDPattern.
-func ValidateOrgID(orgID string) error {
-	if orgIDRegexp.MatchString(orgID) {
-		return nil
+func ValidateOrgID(orgID string) error { return validateIDs("orgID", orgID) }
+
+// validateIDs checks Atlas IDs (organizations, projects, jobs: all 24 lower-case hexadecimal digits, OrgIDPattern),
+// given as name, value pairs; the first bad one is an *InputError naming it.
+func validateIDs(nameValues ...string) error {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		name, id := nameValues[i], nameValues[i+1]
+		if orgIDRegexp.MatchString(id) {
+			continue
+		}
+		reason := "must be 24 lower-case hexadecimal digits (" + OrgIDPattern + ")"
+		if id == "" {
+			reason = "is empty; " + reason
+		} else if strings.ToLower(id) != id && orgIDRegexp.MatchString(strings.ToLower(id)) {
+			reason = "has upper-case letters; " + reason
+		}
+		return &InputError{Field: name, Value: id, Reason: reason}
 	}
-	reason := "must be 24 lower-case hexadecimal digits (" + OrgIDPattern + ")"
-	if orgID == "" {
-		reason = "is empty; " + reason
-	} else if strings.ToLower(orgID) != orgID && orgIDRegexp.MatchString(strings.ToLower(orgID)) {
-		reason = "has upper-case letters; " + reason
-	}
-	return &InputError{Field: "orgID", Value: orgID, Reason: reason}
+	return nil
 }
 
 // ValidateAccessList checks that each entry is an IP address (IPv4 or IPv6) or a CIDR block. An empty list is valid.

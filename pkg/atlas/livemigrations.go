@@ -1,0 +1,311 @@
+package atlas
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
+)
+
+// The Cloud Migration Service's models, re-exported from the generated package with the Atlas Go SDK's names.
+type (
+	// LiveImportAvailableProject is a Cloud Manager or Ops Manager project a linked organization can migrate from.
+	LiveImportAvailableProject = gen.LiveImportAvailableProject
+	// AvailableClustersDeployment is one deployment of a LiveImportAvailableProject.
+	AvailableClustersDeployment = gen.AvailableClustersDeployment
+	// LiveImportValidation is a validation job.
+	LiveImportValidation = gen.LiveImportValidation
+	// LiveImportValidationStatus is a validation job's status: ValidationPending, ValidationSuccess, ValidationFailed.
+	LiveImportValidationStatus = gen.LiveImportValidationStatus
+	// LiveMigrationResponse is a migration job.
+	LiveMigrationResponse = gen.LiveMigrationResponse
+	// LiveMigrationResponseStatus is a migration job's status: MigrationNew, MigrationWorking, MigrationFailed,
+	// MigrationComplete, MigrationExpired.
+	LiveMigrationResponseStatus = gen.LiveMigrationResponseStatus
+	// Source is the Cloud Manager or Ops Manager cluster a migration reads from.
+	Source = gen.Source
+	// Destination is the Atlas cluster a migration writes to.
+	Destination = gen.Destination
+	// DestinationHostnameSchemaType is the network between migration host and destination: HostnamePublic,
+	// HostnamePrivateLink, HostnameVPCPeering.
+	DestinationHostnameSchemaType = gen.DestinationHostnameSchemaType
+	// ShardingRequest shards collections on a sharded destination.
+	ShardingRequest = gen.ShardingRequest
+	// ShardEntry is one collection to shard.
+	ShardEntry = gen.ShardEntry
+	// ShardKeys is a collection's shard key.
+	ShardKeys = gen.ShardKeys
+)
+
+// Job statuses and network types, re-exported from the generated package.
+const (
+	ValidationPending = gen.ValidationPending
+	ValidationSuccess = gen.ValidationSuccess
+	ValidationFailed  = gen.ValidationFailed
+
+	MigrationNew      = gen.MigrationNew
+	MigrationWorking  = gen.MigrationWorking
+	MigrationFailed   = gen.MigrationFailed
+	MigrationComplete = gen.MigrationComplete
+	MigrationExpired  = gen.MigrationExpired
+
+	HostnamePublic      = gen.HostnamePublic
+	HostnamePrivateLink = gen.HostnamePrivateLink
+	HostnameVPCPeering  = gen.HostnameVPCPeering
+)
+
+// MigrationRequest is the body of ValidateMigration and CreateMigration, in one of the two resource versions those
+// operations take; its type chooses the version, so a body can never be sent as the other one:
+//
+//   - LiveMigrationRequest20240530 (version 2024-05-30, the newest): dropDestinationData, sharding;
+//   - LiveMigrationRequest (version 2023-01-01): dropEnabled, required.
+type MigrationRequest interface {
+	schemaName() string // the component schema of the embedded document the type is generated from
+}
+
+// LiveMigrationRequest is the 2023-01-01 body of a validation or migration. DropEnabled is always sent.
+type LiveMigrationRequest gen.LiveMigrationRequest
+
+// LiveMigrationRequest20240530 is the 2024-05-30 body of a validation or migration, the default version.
+type LiveMigrationRequest20240530 gen.LiveMigrationRequest20240530
+
+func (LiveMigrationRequest) schemaName() string         { return "LiveMigrationRequest" }
+func (LiveMigrationRequest20240530) schemaName() string { return "LiveMigrationRequest20240530" }
+
+// ListAvailableProjects lists the Cloud Manager and Ops Manager projects, with their deployments and migration
+// hosts, that can be migrated into organization orgID: those of the organization linked with CreateLinkToken. The
+// API key needs the Organization Owner role.
+//
+// GET /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects (operationId listAvailableProjects).
+func (c *Client) ListAvailableProjects(ctx context.Context, orgID string, opts ...CallOption) ([]LiveImportAvailableProject, error) {
+	const op = "listAvailableProjects"
+	version, err := resolveVersion(op, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateOrgID(orgID); err != nil {
+		return nil, err
+	}
+	var projects []LiveImportAvailableProject
+	err = c.call(ctx, op, &projects, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.ListAvailableProjects(ctx, orgID, nil, c.callHeaders(version))
+	})
+	return projects, err
+}
+
+// ValidateMigration starts a validation job checking that req can migrate into project groupID (credentials, disk
+// space, versions, …); poll it with MigrationValidation or WaitForValidation. The version sent is req's (see
+// MigrationRequest); WithVersion, if given, must agree. The API key needs the Organization Owner role.
+//
+// POST /api/atlas/v2/groups/{groupId}/liveMigrations/validate (operationId validateLiveMigrations).
+func (c *Client) ValidateMigration(ctx context.Context, groupID string, req MigrationRequest, opts ...CallOption) (*LiveImportValidation, error) {
+	const op = "validateLiveMigrations"
+	version, body, err := migrationBody(op, groupID, req, opts)
+	if err != nil {
+		return nil, err
+	}
+	var v LiveImportValidation
+	err = c.call(ctx, op, &v, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.ValidateLiveMigrationsWithBody(ctx, groupID, nil, mediaTypeOf(version), bytes.NewReader(body), c.callHeaders(version))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// MigrationValidation returns validation job validationID of project groupID. The API key needs the
+// Organization Owner role.
+//
+// GET /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId} (operationId getMigrationValidateStatus).
+func (c *Client) MigrationValidation(ctx context.Context, groupID, validationID string, opts ...CallOption) (*LiveImportValidation, error) {
+	const op = "getMigrationValidateStatus"
+	version, err := resolveVersion(op, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateIDs("groupID", groupID, "validationID", validationID); err != nil {
+		return nil, err
+	}
+	var v LiveImportValidation
+	err = c.call(ctx, op, &v, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.GetMigrationValidateStatus(ctx, groupID, validationID, nil, c.callHeaders(version))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// CreateMigration starts migrating the source cluster of req into project groupID; validate it first
+// (ValidateMigration). Follow it with Migration or WaitForMigration, and Cutover once it is ready. The version sent
+// is req's (see MigrationRequest). The API key needs the Organization Owner role.
+//
+// Once Atlas may have acted, the answer is returned whatever else fails: a 2xx that cannot be decoded is an error
+// wrapping ErrUnexpectedResponse, and the migration may exist. The call is never retried unless Atlas proved it
+// did not act (see RetryPolicy).
+//
+// POST /api/atlas/v2/groups/{groupId}/liveMigrations (operationId createGroupLiveMigration).
+func (c *Client) CreateMigration(ctx context.Context, groupID string, req MigrationRequest, opts ...CallOption) (*LiveMigrationResponse, error) {
+	const op = "createGroupLiveMigration"
+	version, body, err := migrationBody(op, groupID, req, opts)
+	if err != nil {
+		return nil, err
+	}
+	var m LiveMigrationResponse
+	err = c.call(ctx, op, &m, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.CreateGroupLiveMigrationWithBody(ctx, groupID, nil, mediaTypeOf(version), bytes.NewReader(body), c.callHeaders(version))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if m.ID == nil {
+		return &m, fmt.Errorf("atlas: %s: %w: the answer holds no _id; the migration may have been created", op, ErrUnexpectedResponse)
+	}
+	return &m, nil
+}
+
+// Migration returns migration job liveMigrationID of project groupID: its status, lag and whether it is ready for
+// cutover. The API key needs the Organization Member role.
+//
+// GET /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId} (operationId getGroupLiveMigration).
+func (c *Client) Migration(ctx context.Context, groupID, liveMigrationID string, opts ...CallOption) (*LiveMigrationResponse, error) {
+	const op = "getGroupLiveMigration"
+	version, err := resolveVersion(op, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateIDs("groupID", groupID, "liveMigrationID", liveMigrationID); err != nil {
+		return nil, err
+	}
+	var m LiveMigrationResponse
+	err = c.call(ctx, op, &m, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.GetGroupLiveMigration(ctx, groupID, liveMigrationID, nil, c.callHeaders(version))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Cutover starts the cutover of migration liveMigrationID of project groupID, once it is ready for it: Atlas
+// stops synchronizing with the source and the migration becomes COMPLETE (WaitForMigration). Atlas accepts it with
+// 202. It is an action, not an idempotent PUT: it is retried only when Atlas proved it did not act. The API key
+// needs the Organization Owner role.
+//
+// PUT /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover (operationId cutoverMigration).
+func (c *Client) Cutover(ctx context.Context, groupID, liveMigrationID string, opts ...CallOption) error {
+	const op = "cutoverMigration"
+	version, err := resolveVersion(op, opts)
+	if err != nil {
+		return err
+	}
+	if err := validateIDs("groupID", groupID, "liveMigrationID", liveMigrationID); err != nil {
+		return err
+	}
+	return c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
+		return c.generated.CutoverMigration(ctx, groupID, liveMigrationID, nil, c.callHeaders(version))
+	})
+}
+
+// call sends one typed call and decodes its 2xx JSON answer into out (nil: the answer is not read as JSON).
+func (c *Client) call(ctx context.Context, op string, out any, do func(context.Context) (*http.Response, error)) error {
+	resp, err := c.send(ctx, op, false, do)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := decodeSuccess(resp, out); err != nil {
+		return fmt.Errorf("atlas: %s: %w", op, err)
+	}
+	return nil
+}
+
+// migrationBody checks groupID and req, and returns the version req's type stands for and req as JSON. The body
+// is checked against that version's schema in the embedded document, and for what the schema cannot say.
+func migrationBody(op, groupID string, req MigrationRequest, opts []CallOption) (string, []byte, error) {
+	if err := validateIDs("groupID", groupID); err != nil {
+		return "", nil, err
+	}
+	if req == nil {
+		return "", nil, &InputError{Field: "body", Reason: "no request: pass a LiveMigrationRequest20240530 or a LiveMigrationRequest"}
+	}
+	info := operationByID(op)
+	if info == nil {
+		return "", nil, fmt.Errorf("atlas: %s is not in the embedded document", op)
+	}
+	version := ""
+	for v, name := range info.bodySchemas {
+		if name == req.schemaName() {
+			version = v
+		}
+	}
+	if version == "" {
+		return "", nil, fmt.Errorf("atlas: %s takes no %s in the embedded document", op, req.schemaName())
+	}
+	if chosen, err := resolveVersion(op, opts); err != nil {
+		return "", nil, err
+	} else if hasVersion(opts) && chosen != version {
+		return "", nil, &InputError{Field: "version", Value: chosen,
+			Reason: fmt.Sprintf("the body is a %s, which is version %s: send a %s for %s", req.schemaName(), version, info.bodySchemas[chosen], chosen)}
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return "", nil, fmt.Errorf("atlas: %s: %w", op, err)
+	}
+	if err := checkMigrationRequest(op, version, body); err != nil {
+		return "", nil, err
+	}
+	return version, body, nil
+}
+
+// checkMigrationRequest checks a validation or migration body against its version's schema, then what the
+// schema's descriptions say: no username or password with managedAuthentication, both without it.
+func checkMigrationRequest(op, version string, body []byte) error {
+	doc, err := api.Shared()
+	if err != nil {
+		return err
+	}
+	operation, _, _ := api.FindOperation(doc, op)
+	schema := api.RequestSchema(operation, version)
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return fmt.Errorf("atlas: %s: %w", op, err)
+	}
+	if schema != nil {
+		if err := schema.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern), openapi3.VisitAsRequest()); err != nil {
+			return &InputError{Field: "body", Reason: api.SchemaProblem(err)}
+		}
+	}
+	var req struct{ Source Source }
+	_ = json.Unmarshal(body, &req)
+	src := req.Source
+	switch {
+	case src.ManagedAuthentication && (src.Username != nil || src.Password != nil):
+		return &InputError{Field: "source.username", Value: deref(src.Username),
+			Reason: "must not be set with source.managedAuthentication: MongoDB Automation manages authentication; leave Username and Password nil"}
+	case !src.ManagedAuthentication && (src.Username == nil || *src.Username == ""):
+		return &InputError{Field: "source.username", Reason: "is required unless source.managedAuthentication is true"}
+	case !src.ManagedAuthentication && (src.Password == nil || *src.Password == ""):
+		return &InputError{Field: "source.password", Value: "", Reason: "is required unless source.managedAuthentication is true"}
+	}
+	return nil
+}
+
+func hasVersion(opts []CallOption) bool {
+	var s callSettings
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s)
+		}
+	}
+	return s.version != ""
+}
