@@ -78,7 +78,6 @@ func (o *operation) bodyFits(body []byte, version string) error {
 	return nil
 }
 
-
 // describeOperation is what the CLI needs of op, which is method path in the embedded document.
 func describeOperation(op *openapi3.Operation, method, path string) *operation {
 	o := &operation{id: op.OperationID, summary: op.Summary, description: op.Description, method: method, path: path,
