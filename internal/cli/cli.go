@@ -40,7 +40,11 @@ type Environment struct {
 	CacheDir         string // directory for the service-account token cache (atlas-linktoken/tokens); empty: none
 	StdinIsPiped     bool   // stdin is a pipe or a redirected file, so it may hold the request body
 	StdoutIsTerminal bool
+	StderrIsTerminal bool              // progress of --watch is one line rewritten in place
 	Transport        http.RoundTripper // nil: http.DefaultTransport
+	// Prompt asks a question on the terminal and returns the answer, without echo when secret; nil when stdin is
+	// not a terminal (then nothing is asked: a source password must come from elsewhere, --force is needed).
+	Prompt func(question string, secret bool) (string, error)
 }
 
 // failure is an error after the request may have been sent (exit 1); every other error is a usage error (exit 2).
@@ -147,6 +151,7 @@ func newRootCommand(env Environment, state *runState) *cobra.Command {
 	apiCmd := &cobra.Command{Use: "api", Short: "Access all features of the Atlas Administration API by using the Atlas CLI"}
 	root.AddCommand(apiCmd)
 	addAPICommands(apiCmd, env, state)
+	addLiveMigrationCommands(root, env, state)
 	rejectUnknownCommands(root)
 	return root
 }

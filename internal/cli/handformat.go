@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"text/template"
+	"unicode"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
+)
+
+// handFormat renders the answers of the `atlas liveMigrations` tree as the official CLI does: its table template
+// by default, -o json indented, or the user's Go template. Templates see the Atlas Go SDK's field names (the
+// official CLI executes them on SDK structs): {{.Id}} for _id, {{.GroupId}}, {{.LagTimeSeconds}}.
+type handFormat struct {
+	tmpl  *template.Template // nil: JSON
+	table bool               // the default table: aligned with a tabwriter
+}
+
+func newHandFormat(output, table string) (*handFormat, error) {
+	switch {
+	case output == "":
+		return &handFormat{tmpl: template.Must(template.New("table").Parse(table)), table: true}, nil
+	case output == "json":
+		return &handFormat{}, nil
+	case strings.HasPrefix(output, "json-path="):
+		return nil, fmt.Errorf("--output %q: json-path is not supported here; use -o json with jq, or -o go-template=TEMPLATE", output)
+	}
+	f, err := newFormatter(output)
+	if err != nil {
+		return nil, err
+	}
+	if f.tmpl == nil {
+		return &handFormat{}, nil
+	}
+	return &handFormat{tmpl: f.tmpl}, nil
+}
+
+// check runs the template on a sample of operationID's answer before anything is sent.
+func (f *handFormat) check(operationID string) error {
+	if f.tmpl == nil || f.table {
+		return nil
+	}
+	sample := map[string]any{}
+	if op := specOperation(operationID); op.success != nil {
+		if s, ok := sdkCase(api.Sample(op.success)).(map[string]any); ok {
+			sample = s
+		}
+	}
+	if err := f.tmpl.Execute(io.Discard, sample); err != nil {
+		return fmt.Errorf("--output template does not fit the answer: %w (nothing was sent; fields are the Atlas Go SDK's names, such as {{.Id}} or {{.Status}})", err)
+	}
+	return nil
+}
+
+// render formats data, a JSON answer.
+func (f *handFormat) render(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if f.tmpl == nil {
+		if err := json.Indent(&buf, data, "", "  "); err != nil {
+			return nil, err
+		}
+		buf.WriteByte('\n')
+		return buf.Bytes(), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var w io.Writer = &buf
+	var tw *tabwriter.Writer
+	if f.table {
+		tw = tabwriter.NewWriter(&buf, 0, 4, 3, ' ', 0)
+		w = tw
+	}
+	if err := f.tmpl.Execute(w, sdkCase(v)); err != nil {
+		return nil, fmt.Errorf("--output template: %w", err)
+	}
+	if tw != nil {
+		if err := tw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// sdkCase renames the keys of a decoded JSON value as the Atlas Go SDK names its fields: first letter upper-cased,
+// "_id" → "Id".
+func sdkCase(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			name := strings.TrimPrefix(k, "_")
+			if name != "" {
+				r := []rune(name)
+				r[0] = unicode.ToUpper(r[0])
+				name = string(r)
+			}
+			out[name] = sdkCase(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, val := range t {
+			out[i] = sdkCase(val)
+		}
+		return out
+	}
+	return v
+}
