@@ -5,31 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
 )
-
-// manualClock is the emulator's clock, moved by the test (from the wait helpers' progress callbacks).
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -58,7 +39,7 @@ func TestLiveMigrationFlow(t *testing.T) {
 		}(), "2023-01-01"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &manualClock{now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+			clock := atlastest.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
 			srv := newEmulator(t, atlastest.WithClock(clock.Now), atlastest.WithResponseValidation())
 			c := newClient(t, srv.URL)
 			ctx := context.Background()
@@ -168,7 +149,7 @@ func TestLiveMigrationInputIsCheckedBeforeSending(t *testing.T) {
 // Atlas' errors come back typed; a failed migration ends the wait with ErrJobFailed; the wait ends with the
 // caller's context.
 func TestLiveMigrationErrorsAndWaits(t *testing.T) {
-	clock := &manualClock{now: time.Now()}
+	clock := atlastest.NewManualClock(time.Now())
 	srv := newEmulator(t, atlastest.WithClock(clock.Now))
 	c := newClient(t, srv.URL)
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
@@ -67,18 +68,28 @@ func (s *Server) handleListAvailableProjects(c *call) {
 	}
 }
 
-func (s *Server) handleValidateMigration(c *call) {
+// migrationCall checks the call's project and reads its body; it returns the body and why Atlas would refuse it
+// ("" when nothing is wrong), or answers the error itself and returns ok false.
+func (s *Server) migrationCall(c *call) (req *migrationRequest, refusal string, ok bool) {
 	g, ok := s.checkGroup(c)
+	if !ok {
+		return nil, "", false
+	}
+	req = &migrationRequest{}
+	if err := json.Unmarshal(c.body, req); err != nil {
+		s.writeValidationError(c.rec, c.r, "body", "malformed JSON: "+err.Error())
+		return nil, "", false
+	}
+	return req, s.refusal(g, c.params["groupId"], req), true
+}
+
+func (s *Server) handleValidateMigration(c *call) {
+	req, refusal, ok := s.migrationCall(c)
 	if !ok {
 		return
 	}
-	var req migrationRequest
-	if err := json.Unmarshal(c.body, &req); err != nil {
-		s.writeValidationError(c.rec, c.r, "body", "malformed JSON: "+err.Error())
-		return
-	}
 	job := &validationJob{id: newObjectID(), groupID: c.params["groupId"], sourceGroupID: req.Source.GroupID,
-		created: s.now(), failure: s.refusal(g, c.params["groupId"], &req)}
+		created: s.now(), failure: refusal}
 	s.mu.Lock()
 	s.validations.add(job.id, job)
 	s.mu.Unlock()
@@ -102,17 +113,12 @@ func (s *Server) handleGetValidation(c *call) {
 }
 
 func (s *Server) handleCreateMigration(c *call) {
-	g, ok := s.checkGroup(c)
+	req, refusal, ok := s.migrationCall(c)
 	if !ok {
 		return
 	}
-	var req migrationRequest
-	if err := json.Unmarshal(c.body, &req); err != nil {
-		s.writeValidationError(c.rec, c.r, "body", "malformed JSON: "+err.Error())
-		return
-	}
 	job := &migrationJob{id: newObjectID(), groupID: c.params["groupId"], hosts: slices.Clone(req.MigrationHosts),
-		created: s.now(), failure: s.refusal(g, c.params["groupId"], &req)}
+		created: s.now(), failure: refusal}
 	s.mu.Lock()
 	s.migrations.add(job.id, job)
 	view := s.migrationView(job)
@@ -285,4 +291,28 @@ func (s *Server) writeNoBody(rec *recorder, r *http.Request, status int, content
 	}
 	rec.Header().Set("Content-Type", contentType)
 	rec.WriteHeader(status)
+}
+
+// ManualClock is a clock a test moves by hand: pass its Now to WithClock, then Advance it to finish a phase of a
+// validation or a migration (or to age a nonce or a token) without sleeping. Safe for concurrent use.
+type ManualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewManualClock returns a clock standing at start.
+func NewManualClock(start time.Time) *ManualClock { return &ManualClock{now: start} }
+
+// Now is the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
 }

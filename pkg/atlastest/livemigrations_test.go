@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,26 +11,8 @@ import (
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
 )
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+func newTestClock() *atlastest.ManualClock {
+	return atlastest.NewManualClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 }
 
 const (
@@ -91,7 +72,7 @@ func decodeJob(t *testing.T, resp *http.Response, body []byte, want int) job {
 	return j
 }
 
-func startMigrations(t *testing.T, opts ...atlastest.Option) (*atlastest.Server, *testClock) {
+func startMigrations(t *testing.T, opts ...atlastest.Option) (*atlastest.Server, *atlastest.ManualClock) {
 	t.Helper()
 	clock := newTestClock()
 	srv := start(t, append([]atlastest.Option{
