@@ -54,7 +54,10 @@ func (f failure) Error() string { return f.err.Error() }
 func (f failure) Unwrap() error { return f.err }
 
 // runState is what one invocation learns while it runs: whether a request has left the process.
-type runState struct{ sent atomic.Bool }
+type runState struct {
+	sent  atomic.Bool // any request left the process
+	wrote atomic.Bool // a request that may change something (not GET or HEAD) left the process
+}
 
 // Run executes the command line args and returns the exit code. When ctx ends (the binary cancels it on SIGINT and
 // SIGTERM) the command stops at once, reading stdin included, and Run returns ExitInterrupted.
@@ -70,9 +73,12 @@ func Run(ctx context.Context, args []string, env Environment) int {
 		return ExitOK
 	}
 	if ctx.Err() != nil && !errors.As(err, new(*unwritten)) {
-		if state.sent.Load() {
+		switch {
+		case state.wrote.Load():
 			fmt.Fprintln(env.Stderr, "Error: interrupted while a request was in flight: Atlas may have acted on it; check before running the command again")
-		} else {
+		case state.sent.Load():
+			fmt.Fprintln(env.Stderr, "Error: interrupted; only reads were sent, so Atlas changed nothing")
+		default:
 			fmt.Fprintln(env.Stderr, "Error: interrupted; nothing was sent to Atlas")
 		}
 		return ExitInterrupted
@@ -275,6 +281,9 @@ type markSent struct {
 
 func (m *markSent) RoundTrip(req *http.Request) (*http.Response, error) {
 	m.state.sent.Store(true)
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		m.state.wrote.Store(true)
+	}
 	return m.base.RoundTrip(req)
 }
 

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
+	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
+)
+
+// On a terminal, a missing source password is asked for without echo and sent, never printed; --drop asks for
+// confirmation, and "no" sends nothing.
+func TestSourcePasswordPromptAndDropConfirmation(t *testing.T) {
+	srv, err := atlastest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	const secret = "prompted-secret-42"
+	var asked []string
+	answers := map[bool]string{true: secret, false: "no"}
+	var stdout, stderr bytes.Buffer
+	env := Environment{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string {
+			return map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_PUBLIC_API_KEY": atlastest.DefaultPublicKey,
+				"MONGODB_ATLAS_PRIVATE_API_KEY": atlastest.DefaultPrivateKey, "MONGODB_ATLAS_PROJECT_ID": atlastest.DefaultGroupID}[k]
+		},
+		Prompt: func(q string, secretAnswer bool) (string, error) {
+			asked = append(asked, q)
+			return answers[secretAnswer], nil
+		},
+	}
+	args := strings.Fields("liveMigrations validation create -u migrator --clusterName " + atlastest.DefaultClusterName +
+		" --sourceProjectId " + atlastest.DemoSourceProjectID + " --sourceClusterName rs0 --migrationHost " + atlastest.DemoSourceMigrationHost)
+	if code := Run(context.Background(), args, env); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if len(asked) != 1 || asked[0] != "Source password: " {
+		t.Errorf("prompts %q", asked)
+	}
+	reqs := srv.Requests()
+	if last := reqs[len(reqs)-1]; !bytes.Contains(last.Body, []byte(`"password":"`+secret+`"`)) {
+		t.Errorf("the prompted password was not sent: %s", last.Body)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), secret) {
+		t.Error("the password was printed")
+	}
+	before := srv.RequestCount()
+	if code := Run(context.Background(), append(args, "--drop"), env); code != ExitUsage || !strings.Contains(stderr.String(), "aborted") {
+		t.Errorf("--drop answered no: exit %d: %s", code, stderr.String())
+	}
+	if srv.RequestCount() != before {
+		t.Error("a request was sent although the drop was not confirmed")
+	}
+}
+
+// Ctrl-C during a watch that only read says Atlas changed nothing; exit 130.
+func TestInterruptedWatchSaysOnlyReadsWereSent(t *testing.T) {
+	srv, err := atlastest.NewServer(atlastest.WithPhaseDuration(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client, err := atlas.NewClient(atlas.WithBaseURL(srv.URL), atlas.WithDigestAuth(atlastest.DefaultPublicKey, atlastest.DefaultPrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := client.CreateMigration(context.Background(), atlastest.DefaultGroupID, atlas.LiveMigrationRequest20240530{
+		Source: atlas.Source{GroupID: atlastest.DemoSourceProjectID, ClusterName: "rs0", ManagedAuthentication: true},
+		Destination: atlas.Destination{GroupID: atlastest.DefaultGroupID, ClusterName: atlastest.DefaultClusterName,
+			HostnameSchemaType: atlas.HostnamePublic},
+		MigrationHosts: []string{atlastest.DemoSourceMigrationHost},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	env := Environment{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string {
+			return map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_PUBLIC_API_KEY": atlastest.DefaultPublicKey,
+				"MONGODB_ATLAS_PRIVATE_API_KEY": atlastest.DefaultPrivateKey, "MONGODB_ATLAS_PROJECT_ID": atlastest.DefaultGroupID}[k]
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	code := Run(ctx, strings.Fields("lm describe --watch --watch-interval 10ms --liveMigrationId "+*m.ID), env)
+	if code != ExitInterrupted || !strings.Contains(stderr.String(), "only reads were sent") {
+		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}
