@@ -21,6 +21,12 @@ import (
 // sourcePasswordEnv is where a source password may come from besides the flag (which shell history keeps).
 const sourcePasswordEnv = "MONGODB_ATLAS_SOURCE_PASSWORD"
 
+// Help of the ID flags, as the official CLI words it.
+const (
+	projectIDHelp = "Hexadecimal string that identifies the project to use. This option overrides the settings in the configuration file or environment variable."
+	orgIDHelp     = "Organization ID to use. This option overrides the settings in the configuration file or environment variable."
+)
+
 const (
 	migrationTable  = "ID\tLAGTIME\tREADY FOR CUTOVER\tSTATUS\n{{.Id}}\t{{with .LagTimeSeconds}}{{.}}{{end}}\t{{.ReadyForCutover}}\t{{.Status}}\n"
 	validationTable = "ID\tPROJECT ID\tSOURCE PROJECT ID\tSTATUS\n{{.Id}}\t{{.GroupId}}\t{{.SourceGroupId}}\t{{.Status}}\n"
@@ -159,7 +165,7 @@ func linkCreateCommand(env Environment, state *runState) *cobra.Command {
 			return h.print("createLinkToken", token)
 		},
 	}
-	cmd.Flags().StringVar(&orgID, "orgId", "", "Organization ID to use. This option overrides the settings in the configuration file or environment variable.")
+	cmd.Flags().StringVar(&orgID, "orgId", "", orgIDHelp)
 	cmd.Flags().StringSliceVar(&ips, "accessListIp", []string{}, "IP address access list entries that are associated with the link-token.")
 	h.addOutputFlag(cmd)
 	return cmd
@@ -190,7 +196,7 @@ func linkDeleteCommand(env Environment, state *runState) *cobra.Command {
 			return h.print("deleteLinkTokens", map[string]any{})
 		},
 	}
-	cmd.Flags().StringVar(&orgID, "orgId", "", "Organization ID to use. This option overrides the settings in the configuration file or environment variable.")
+	cmd.Flags().StringVar(&orgID, "orgId", "", orgIDHelp)
 	cmd.Flags().BoolVar(&force, "force", false, "Flag that indicates whether to skip the confirmation prompt before proceeding with the requested action.")
 	return cmd
 }
@@ -269,8 +275,8 @@ func migrationRequestCommand(env Environment, state *runState, use, short string
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.projectID, "projectId", "", "Hexadecimal string that identifies the project to use. This option overrides the settings in the configuration file or environment variable.")
-	fl.StringVar(&f.orgID, "orgId", "", "Organization ID to use. This option overrides the settings in the configuration file or environment variable.")
+	fl.StringVar(&f.projectID, "projectId", "", projectIDHelp)
+	fl.StringVar(&f.orgID, "orgId", "", orgIDHelp)
 	fl.StringVar(&f.sourceClusterName, "sourceClusterName", "", "Name of the source cluster to migrate.")
 	fl.StringVar(&f.sourceProjectID, "sourceProjectId", "", "Unique 24-hexadecimal digit string that identifies the source project.")
 	fl.StringVarP(&f.sourceUsername, "sourceUsername", "u", "", "MongoDB user that has the permissions to perform the migration on the source cluster.")
@@ -437,7 +443,7 @@ func validationDescribeCommand(env Environment, state *runState) *cobra.Command 
 			return h.finish(cmd.Context(), "getMigrationValidateStatus", v, err, w)
 		},
 	}
-	cmd.Flags().StringVar(&projectID, "projectId", "", "Hexadecimal string that identifies the project to use. This option overrides the settings in the configuration file or environment variable.")
+	cmd.Flags().StringVar(&projectID, "projectId", "", projectIDHelp)
 	cmd.Flags().StringVar(&validationID, "validationId", "", "Unique 24-hexadecimal digit string that identifies the validation job.")
 	_ = cmd.MarkFlagRequired("validationId")
 	w.add(cmd, "the validation ends (SUCCESS or FAILED)")
@@ -474,7 +480,7 @@ func migrationDescribeCommand(env Environment, state *runState) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&projectID, "projectId", "", "Hexadecimal string that identifies the project to use. This option overrides the settings in the configuration file or environment variable.")
+	cmd.Flags().StringVar(&projectID, "projectId", "", projectIDHelp)
 	cmd.Flags().StringVar(&liveMigrationID, "liveMigrationId", "", "Unique 24-hexadecimal digit string that identifies the migration.")
 	_ = cmd.MarkFlagRequired("liveMigrationId")
 	w.add(cmd, "the migration is ready for cutover or has ended")
@@ -518,7 +524,7 @@ func cutoverCommand(env Environment, state *runState) *cobra.Command {
 			return h.watchMigration(cmd, groupID, id, w, atlas.MigrationDone)
 		},
 	}
-	cmd.Flags().StringVar(&projectID, "projectId", "", "Hexadecimal string that identifies the project to use. This option overrides the settings in the configuration file or environment variable.")
+	cmd.Flags().StringVar(&projectID, "projectId", "", projectIDHelp)
 	cmd.Flags().StringVar(&liveMigrationID, "liveMigrationId", "", "Unique 24-hexadecimal digit string that identifies the migration.")
 	_ = cmd.MarkFlagRequired("liveMigrationId")
 	w.add(cmd, "the migration is COMPLETE")

@@ -390,14 +390,20 @@ type callSettings struct{ version string }
 // *InputError naming them): the request's Content-Type and Accept name it. The default is the operation's newest.
 func WithVersion(version string) CallOption { return func(s *callSettings) { s.version = version } }
 
-// resolveVersion is the version a call of operationID sends.
-func resolveVersion(operationID string, opts []CallOption) (string, error) {
+// applyCallOptions is what a call's options ask for.
+func applyCallOptions(opts []CallOption) callSettings {
 	var s callSettings
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&s)
 		}
 	}
+	return s
+}
+
+// resolveVersion is the version a call of operationID sends.
+func resolveVersion(operationID string, opts []CallOption) (string, error) {
+	s := applyCallOptions(opts)
 	versions := SupportedVersions(operationID)
 	if len(versions) == 0 {
 		versions = []string{APIVersion}

@@ -253,7 +253,7 @@ func migrationBody(op, groupID string, req MigrationRequest, opts []CallOption) 
 	}
 	if chosen, err := resolveVersion(op, opts); err != nil {
 		return "", nil, err
-	} else if hasVersion(opts) && chosen != version {
+	} else if applyCallOptions(opts).version != "" && chosen != version {
 		return "", nil, &InputError{Field: "version", Value: chosen,
 			Reason: fmt.Sprintf("the body is a %s, which is version %s: send a %s for %s", req.schemaName(), version, info.bodySchemas[chosen], chosen)}
 	}
@@ -298,14 +298,4 @@ func checkMigrationRequest(op, version string, body []byte) error {
 		return &InputError{Field: "source.password", Value: "", Reason: "is required unless source.managedAuthentication is true"}
 	}
 	return nil
-}
-
-func hasVersion(opts []CallOption) bool {
-	var s callSettings
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&s)
-		}
-	}
-	return s.version != ""
 }
