@@ -33,7 +33,8 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## generate: regenerate gen/ from api/openapi.yaml
+## generate: regenerate gen/ from api/openapi.yaml (the client with oapi-codegen, the operation table and help with
+## api/cmd/genmeta)
 generate:
 	$(GO) generate ./...
 
@@ -42,8 +43,10 @@ check-generated:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	sed "s#^output: .*#output: $$tmp/atlas.gen.go#" api/oapi-codegen.yaml > "$$tmp/config.yaml" && \
 	$(OAPI_CODEGEN) -config "$$tmp/config.yaml" api/openapi.yaml && \
-	if ! diff -u gen/atlas.gen.go "$$tmp/atlas.gen.go"; then \
-		echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; fi && \
+	$(GO) run ./api/cmd/genmeta -spec api/openapi.yaml -out "$$tmp" && \
+	stale=0 && for f in atlas.gen.go operations.gen.go help/help.gen.go; do \
+		diff -u "gen/$$f" "$$tmp/$$f" || stale=1; done && \
+	if [ $$stale -ne 0 ]; then echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; fi && \
 	echo "gen/ is up to date with api/openapi.yaml"
 
 ## update-spec UPSTREAM=path/to/v2.yaml [ALLOW_BREAKING=1]: re-trim api/openapi.yaml from a new upstream spec and
@@ -54,7 +57,7 @@ update-spec:
 
 ## fuzz: run every fuzz target for FUZZTIME each (the seed corpora also run in make test)
 FUZZTIME ?= 30s
-FUZZ_TARGETS = ./pkg/atlastest:FuzzAuthorizationHeader ./pkg/atlas:FuzzCheckResponse ./internal/cli:FuzzParseTargetOrgRequest \
+FUZZ_TARGETS = ./pkg/atlastest:FuzzAuthorizationHeader ./pkg/atlas:FuzzCheckResponse ./internal/cli:FuzzCheckBody ./internal/bodycheck:FuzzCheck \
 	./internal/cli:FuzzOutputTemplate ./internal/cli:FuzzRequestBody ./api/internal/trim:FuzzTrim
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \

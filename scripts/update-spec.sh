@@ -27,7 +27,7 @@ fail() {
 tar --exclude=./.git --exclude=./bin -cf - . | tar -xf - -C "$work" || fail "copy the module"
 echo "update-spec: 1/4 trim $upstream"
 (cd "$work" && go run ./api/cmd/trimspec -upstream "$upstream") || fail "trim"
-echo "update-spec: 2/4 generate gen/ (oapi-codegen)"
+echo "update-spec: 2/4 generate gen/ (oapi-codegen, and the operation table with api/cmd/genmeta)"
 (cd "$work" && go generate ./...) || fail "generate"
 echo "update-spec: 3/4 build and vet the module with the new gen/"
 (cd "$work" && go build ./... && go vet ./...) || fail "build and vet"
@@ -36,6 +36,8 @@ go run ./api/cmd/specdiff -old api/openapi.yaml -new "$work/api/openapi.yaml" -r
   -old-name "the committed api/openapi.yaml" -new-name "its trim of $(basename "$(dirname "$upstream")")/$(basename "$upstream") (sha256 $(sha256sum "$upstream" | cut -c1-12)…)" \
   ${allow:+-allow-breaking} ||
   fail "change report (breaking changes are refused unless ALLOW_BREAKING=1)"
-cp "$work/api/openapi.yaml" api/openapi.yaml && cp "$work/gen/atlas.gen.go" gen/atlas.gen.go && cp "$work/api/CHANGES.txt" api/CHANGES.txt ||
+cp "$work/api/openapi.yaml" api/openapi.yaml && cp "$work/gen/atlas.gen.go" gen/atlas.gen.go &&
+  cp "$work/gen/operations.gen.go" gen/operations.gen.go && cp "$work/gen/help/help.gen.go" gen/help/help.gen.go &&
+  cp "$work/api/CHANGES.txt" api/CHANGES.txt ||
   fail "replace the files"
 echo "update-spec: done; api/openapi.yaml and gen/ updated, change report in api/CHANGES.txt"

@@ -2,59 +2,47 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
+	"github.com/atlas-linktoken/atlas-linktoken/gen/help"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
-// The `atlas api` tree is built from the embedded document at start-up (≈5 ms), like the official CLI's generated
-// one: `atlas api <tag in lowerCamel> <operationId>` for every operation, with the spec's other names as aliases, a
-// flag per path and query parameter, --file for a body, --version from the operation's versions, and the shared
-// output flags. Built at start-up rather than generated at `go generate` time: the embedded document is already
-// parsed for validation, so a new operation needs no generated Go at all.
+// The `atlas api` tree is built from the generated operation table (gen.Operations and gen/help, compiled from
+// api/openapi.yaml by `go generate`), like the official CLI's generated one: `atlas api <tag in lowerCamel>
+// <operationId>` for every operation, with the spec's other names as aliases, a flag per path and query parameter,
+// --file for a body, --version from the operation's versions, and the shared output flags. Nothing is parsed at run
+// time, so a new operation in api/operations.txt gets its command from `make update-spec` alone.
 
 // profileParams are the path parameters a profile or the environment may supply, as in the official CLI.
 var profileParams = map[string]string{"orgId": "org_id", "groupId": "project_id"}
 
-// addAPICommands adds a group per tag and a command per operation of the embedded document to apiCmd.
+// addAPICommands adds a group per tag and a command per operation of the generated table to apiCmd.
 func addAPICommands(apiCmd *cobra.Command, env Environment, state *runState) {
-	doc, err := spec()
-	if err != nil {
-		panic(err) // the document is embedded and validated by the api package's tests
-	}
 	groups := map[string]*cobra.Command{}
-	for _, path := range doc.Paths.InMatchingOrder() {
-		item := doc.Paths.Value(path)
-		for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-			op := item.GetOperation(method)
-			if op == nil {
-				continue
-			}
-			tag := "other"
-			if len(op.Tags) > 0 {
-				tag = op.Tags[0]
-			}
-			group, ok := groups[tag]
-			if !ok {
-				group = &cobra.Command{Use: lowerCamel(tag), Short: firstSentence(tagDescription(doc, tag)), Long: tagDescription(doc, tag)}
-				groups[tag] = group
-				apiCmd.AddCommand(group)
-			}
-			group.AddCommand(newOperationCommand(env, state, describeOperation(op, method, path)))
+	for i := range gen.Operations {
+		op := &gen.Operations[i]
+		group, ok := groups[op.Tag]
+		if !ok {
+			description := help.TagDescription(op.Tag)
+			group = &cobra.Command{Use: lowerCamel(op.Tag), Short: firstSentence(description), Long: description}
+			groups[op.Tag] = group
+			apiCmd.AddCommand(group)
 		}
+		group.AddCommand(newOperationCommand(env, state, describeOperation(op)))
 	}
 }
 
@@ -89,13 +77,13 @@ func newOperationCommand(env Environment, state *runState, op *operation) *cobra
 	}
 	flags := cmd.Flags()
 	for _, p := range op.params {
-		help := flagHelp(p.Description)
-		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is("boolean") {
-			flags.Var(newBoolParam(f, p.Name), p.Name, help)
+		usage := flagHelp(op.help.ParamDescription(p.Name))
+		if p.Schema != nil && p.Schema.Type == "boolean" {
+			flags.Var(newBoolParam(f, p.Name), p.Name, usage)
 			flags.Lookup(p.Name).NoOptDefVal = "true"
 			continue
 		}
-		f.params[p.Name] = flags.String(p.Name, "", help)
+		f.params[p.Name] = flags.String(p.Name, "", usage)
 	}
 	if op.hasBody {
 		flags.StringVar(&f.file, "file", "", "path to the file which contains the api request contents")
@@ -165,11 +153,11 @@ func runOperation(cmd *cobra.Command, env Environment, state *runState, op *oper
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", api.MediaType(s.version))
+	req.Header.Set("Accept", mediaType(s.version))
 	if body != nil {
-		req.Header.Set("Content-Type", api.MediaType(s.version))
+		req.Header.Set("Content-Type", mediaType(s.version))
 	}
-	resp, err := client.Do(cmd.Context(), req)
+	resp, err := send(cmd.Context(), client, req, s.enveloped)
 	return s.write(env, resp, err)
 }
 
@@ -227,30 +215,28 @@ func paramNoun(name string) string {
 }
 
 // checkParam validates a parameter value against its schema, with the messages users know for IDs.
-func checkParam(p *openapi3.Parameter, value string) error {
-	if p.Schema == nil || p.Schema.Value == nil {
+func checkParam(p gen.Param, value string) error {
+	schema := p.Schema
+	if schema == nil {
 		return nil
 	}
-	schema := p.Schema.Value
-	var v any = value
-	switch {
-	case schema.Type.Is("integer"):
-		n, err := strconv.ParseInt(value, 10, 64)
-		if err != nil {
+	var doc []byte
+	switch schema.Type {
+	case "integer":
+		if _, err := strconv.ParseInt(value, 10, 64); err != nil {
 			return fmt.Errorf("must be a whole number")
 		}
-		v = float64(n)
-	case schema.Type.Is("boolean"):
+		doc = []byte(value)
+	case "boolean":
 		return nil
+	default:
+		doc, _ = json.Marshal(value)
 	}
-	if err := schema.VisitJSON(v, openapi3.SetSchemaRegexCompiler(api.CompilePattern)); err != nil {
+	if problem := bodycheck.Check(doc, schema, bodycheck.Request); problem != nil {
 		if schema.Pattern == atlas.OrgIDPattern {
 			return fmt.Errorf("must be 24 lower-case hexadecimal digits (%s), as in 4888442a3354817a7320eb61", atlas.OrgIDPattern)
 		}
-		if schema.Pattern != "" {
-			return fmt.Errorf("must match %s", schema.Pattern)
-		}
-		return fmt.Errorf("%s", firstLine(err.Error()))
+		return fmt.Errorf("%s", problem.Reason)
 	}
 	return nil
 }
@@ -293,13 +279,6 @@ func lowerCamel(tag string) string {
 	return b.String()
 }
 
-func tagDescription(doc *openapi3.T, name string) string {
-	if t := doc.Tags.Get(name); t != nil {
-		return t.Description
-	}
-	return name
-}
-
 // exampleFlags is the example's required flags, for --help.
 func (o *operation) exampleFlags() string {
 	var b strings.Builder
@@ -316,15 +295,4 @@ func (o *operation) exampleFlags() string {
 		b.WriteString(" --file body.json")
 	}
 	return b.String()
-}
-
-func sortedParams(op *openapi3.Operation) []*openapi3.Parameter {
-	var out []*openapi3.Parameter
-	for _, ref := range op.Parameters {
-		if ref.Value != nil && (ref.Value.In == "path" || ref.Value.In == "query") {
-			out = append(out, ref.Value)
-		}
-	}
-	slices.SortFunc(out, func(a, b *openapi3.Parameter) int { return strings.Compare(a.Name, b.Name) })
-	return out
 }

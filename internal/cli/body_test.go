@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -8,7 +9,11 @@ import (
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
-func TestParseTargetOrgRequest(t *testing.T) {
+// A createLinkToken body a user wrote is checked strictly against its schema, with line and column (the check
+// moved from a hand-written ParseTargetOrgRequest to the generated schema: accepted bodies are sent byte for byte,
+// so the test asserts acceptance and the entries' count as JSON).
+func TestCheckCreateLinkTokenBody(t *testing.T) {
+	op := findCommandOperation(t, "createLinkToken")
 	for _, tc := range []struct {
 		name, body string
 		ok         bool
@@ -24,15 +29,19 @@ func TestParseTargetOrgRequest(t *testing.T) {
 		{"syntax", "{\n  \"accessListIps\": [\"1.2.3.4\",]\n}", false, "line 2, column 32: malformed JSON", 0},
 		{"truncated", "{\"accessListIps\": [", false, "unexpected end of input", 0},
 		{"wrong type", "{\n\"accessListIps\": \"1.2.3.4\"}", false, "line 2, column 27: accessListIps must be an array, got a JSON string", 0},
-		{"wrong entry type", `{"accessListIps": [1]}`, false, "accessListIps must be a string, got a JSON number", 0},
+		{"wrong entry type", `{"accessListIps": [1]}`, false, "accessListIps[0] must be a string, got a JSON number", 0},
 		{"unknown field", `{"accessListIPs": []}`, false, `unknown field "accessListIPs"`, 0},
-		{"trailing data", `{} {}`, false, "unexpected data after the JSON object", 0},
+		{"trailing data", `{} {}`, false, "unexpected data after the JSON document", 0},
 		{"bad IP", `{"accessListIps": ["1.2.3.4", "nope"]}`, false, `invalid accessListIps[1] "nope"`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := ParseTargetOrgRequest([]byte(tc.body))
+			err := op.checkBody([]byte(tc.body), "2023-01-01")
 			if tc.ok {
 				if err != nil {
+					t.Fatal(err)
+				}
+				var req atlas.TargetOrgRequest
+				if err := json.Unmarshal([]byte(tc.body), &req); err != nil {
 					t.Fatal(err)
 				}
 				if n := -1; req.AccessListIPs != nil {
@@ -45,9 +54,9 @@ func TestParseTargetOrgRequest(t *testing.T) {
 				}
 				return
 			}
-			var inputErr *atlas.InputError
-			if !errors.As(err, &inputErr) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("want InputError containing %q, got %v", tc.want, err)
+			var bodyErr *bodyError
+			if !errors.As(err, &bodyErr) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want a body error containing %q, got %v", tc.want, err)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
@@ -223,7 +224,7 @@ func resolve(cmd *cobra.Command, env Environment, f *apiFlags, op *operation) (*
 	if v, ok := f.params["envelope"]; ok {
 		enveloped = *v == "true"
 	}
-	if err := format.check(op.sample(enveloped)); err != nil {
+	if err := format.check(op.sample(f.version, enveloped)); err != nil {
 		return nil, err
 	}
 	if f.outputFile != "" {
@@ -264,8 +265,8 @@ func (s *settings) client(env Environment, state *runState) (*atlas.Client, erro
 		atlas.WithUserAgent(strings.Replace(atlas.DefaultUserAgent(), "atlas-linktoken/", "atlas-linktoken-cli/", 1)),
 	)
 	if errors.Is(err, atlas.ErrInsecureHTTP) {
-		secure := strings.Replace(atlas.RedactURL(baseURL), "http://", "https://", 1)
-		return nil, fmt.Errorf("base URL %s (from %s) is plain http to a host that is not loopback: API keys and tokens would cross the network unencrypted; write %s instead", atlas.RedactURL(baseURL), from, secure)
+		secure := strings.Replace(redact.URL(baseURL), "http://", "https://", 1)
+		return nil, fmt.Errorf("base URL %s (from %s) is plain http to a host that is not loopback: API keys and tokens would cross the network unencrypted; write %s instead", redact.URL(baseURL), from, secure)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("base URL from %s: %w", from, err)
@@ -290,7 +291,7 @@ func (m *markSent) RoundTrip(req *http.Request) (*http.Response, error) {
 // write prints a call's answer, or classifies its error: input errors are usage errors, the rest failures. Once
 // Atlas has answered 2xx, nothing is lost: an answer that cannot be written as asked goes to stdout verbatim
 // (unwritten), and an answer that is not what the operation promises is an error showing the body (unusable).
-func (s *settings) write(env Environment, resp *atlas.Response, err error) error {
+func (s *settings) write(env Environment, resp *response, err error) error {
 	if err != nil {
 		var inputErr *atlas.InputError
 		if errors.As(err, &inputErr) {
@@ -298,7 +299,7 @@ func (s *settings) write(env Environment, resp *atlas.Response, err error) error
 		}
 		return failure{err}
 	}
-	if problem := s.op.checkAnswer(resp, s.enveloped); problem != nil {
+	if problem := s.op.checkAnswer(resp.Header, resp.Body, s.version, s.enveloped); problem != nil {
 		return &unusable{op: s.op, status: resp.StatusCode, body: resp.Body, err: problem}
 	}
 	toTerminal := s.outputFile == "" && env.StdoutIsTerminal

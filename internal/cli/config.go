@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
@@ -162,13 +163,13 @@ func (c *config) baseURL() (baseURL, from string, err error) {
 
 // checkBaseURL catches the base URLs users get wrong, naming where the value came from.
 func checkBaseURL(raw, from string) error {
-	shown := atlas.RedactURL(raw)
+	shown := redact.URL(raw)
 	if !strings.Contains(raw, "://") {
 		return fmt.Errorf("base URL %q (from %s) has no scheme: write https://%s (or http://%s for a local emulator)", shown, from, shown, shown)
 	}
 	for _, suffix := range []string{"/api/atlas/v2", "/api/atlas/v1.0", "/api/atlas"} {
 		if trimmed := strings.TrimRight(raw, "/"); strings.HasSuffix(trimmed, suffix) {
-			return fmt.Errorf("base URL %q (from %s) ends in %s, which the CLI adds itself: write %s", shown, from, suffix, atlas.RedactURL(strings.TrimSuffix(trimmed, suffix)+"/"))
+			return fmt.Errorf("base URL %q (from %s) ends in %s, which the CLI adds itself: write %s", shown, from, suffix, redact.URL(strings.TrimSuffix(trimmed, suffix)+"/"))
 		}
 	}
 	return nil

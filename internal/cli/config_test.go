@@ -153,7 +153,7 @@ func TestFormatter(t *testing.T) {
 func TestRedact(t *testing.T) {
 	dump := "POST /x HTTP/1.1\r\nAuthorization: Digest username=\"pub\", response=\"abc\"\r\nproxy-authorization: Basic eA==\r\n\r\n" +
 		`{"linkToken":"s3cr\"et","access_token": "tok","other":"keep"}`
-	got := string(redact([]byte(dump)))
+	got := string(redactDump([]byte(dump)))
 	for _, secret := range []string{"response=", "eA==", `s3cr`, `"tok"`} {
 		if strings.Contains(got, secret) {
 			t.Errorf("%q survived redaction:\n%s", secret, got)

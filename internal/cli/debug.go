@@ -34,8 +34,8 @@ var (
 	urlPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
 )
 
-// redact removes credentials and link-tokens from a dump.
-func redact(dump []byte) []byte {
+// redactDump removes credentials and link-tokens from a dump.
+func redactDump(dump []byte) []byte {
 	dump = secretHeader.ReplaceAll(dump, []byte("$1: [REDACTED]"))
 	dump = secretField.ReplaceAll(dump, []byte(`$1"[REDACTED]"`))
 	dump = secretForm.ReplaceAll(dump, []byte(`$1[REDACTED]`))
@@ -86,10 +86,10 @@ func (t *debugTransport) write(kind string, headers, body []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_, _ = io.WriteString(t.w, "--- "+kind+" ---\n")
-	_, _ = t.w.Write(redact(headers))
+	_, _ = t.w.Write(redactDump(headers))
 	if len(body) > maxDebugBody {
 		body = append(body[:maxDebugBody:maxDebugBody], []byte("\n[… body cut at "+strconv.Itoa(maxDebugBody)+" bytes]")...)
 	}
-	_, _ = t.w.Write(redact(body))
+	_, _ = t.w.Write(redactDump(body))
 	_, _ = io.WriteString(t.w, "\n")
 }

@@ -9,8 +9,6 @@ import (
 	"text/tabwriter"
 	"text/template"
 	"unicode"
-
-	"github.com/atlas-linktoken/atlas-linktoken/api"
 )
 
 // handFormat renders the answers of the `atlas liveMigrations` tree as the official CLI does: its table template
@@ -45,13 +43,13 @@ func (f *handFormat) check(operationID string) error {
 	if f.tmpl == nil || f.table {
 		return nil
 	}
-	sample := map[string]any{}
-	if op := specOperation(operationID); op.success != nil {
-		if s, ok := sdkCase(api.Sample(op.success)).(map[string]any); ok {
-			sample = s
+	value := map[string]any{}
+	if schema := operationByID(operationID).response(""); schema != nil {
+		if s, ok := sdkCase(sample(schema)).(map[string]any); ok {
+			value = s
 		}
 	}
-	if err := f.tmpl.Execute(io.Discard, sample); err != nil {
+	if err := f.tmpl.Execute(io.Discard, value); err != nil {
 		return fmt.Errorf("--output template does not fit the answer: %w (nothing was sent; fields are the Atlas Go SDK's names, such as {{.Id}} or {{.Status}})", err)
 	}
 	return nil

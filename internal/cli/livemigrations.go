@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
@@ -108,7 +108,8 @@ func (h *handCommand) id(cmd *cobra.Command, flagName, value, profileKey string)
 	return value, nil
 }
 
-func idPattern(s string) bool { return atlas.ValidateOrgID(s) == nil }
+// idPattern reports whether s is an Atlas ID: 24 lower-case hexadecimal digits (atlas.OrgIDPattern).
+func idPattern(s string) bool { return bodycheck.Matches(atlas.OrgIDPattern, s) }
 
 // print writes v (a typed answer) as the output format says; once Atlas acted, a failure to write is unwritten
 // (exit 3, the JSON on stdout).
@@ -119,7 +120,7 @@ func (h *handCommand) print(operationID string, v any) error {
 	}
 	out, err := h.format.render(data)
 	if err != nil {
-		return &unwritten{op: specOperation(operationID), status: 200, body: data, err: err}
+		return &unwritten{op: operationByID(operationID), status: 200, body: data, err: err}
 	}
 	if _, err := h.env.Stdout.Write(out); err != nil {
 		return failure{err}
@@ -154,7 +155,7 @@ func linkCreateCommand(env Environment, state *runState) *cobra.Command {
 				return err
 			}
 			for i, ip := range ips {
-				if err := atlas.ValidateAccessList([]string{ip}); err != nil {
+				if !bodycheck.IsIPOrCIDR(ip) {
 					return fmt.Errorf("--accessListIp %q (entry %d): not an IP address or CIDR block: write 203.0.113.7 or 198.51.100.0/24", ip, i+1)
 				}
 			}
@@ -594,17 +595,4 @@ func (p *progress) done() {
 	if p.env.StderrIsTerminal && p.last != "" {
 		fmt.Fprintln(p.env.Stderr)
 	}
-}
-
-// specOperation is operation id of the embedded document, as the CLI describes it.
-func specOperation(id string) *operation {
-	doc, err := spec()
-	if err != nil {
-		return &operation{id: id}
-	}
-	op, method, path := api.FindOperation(doc, id)
-	if op == nil {
-		return &operation{id: id}
-	}
-	return describeOperation(op, strings.ToUpper(method), path)
 }

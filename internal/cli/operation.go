@@ -7,16 +7,13 @@ import (
 	"mime"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/atlas-linktoken/atlas-linktoken/api"
-	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
+	"github.com/atlas-linktoken/atlas-linktoken/gen/help"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 )
 
-// spec is the embedded OpenAPI document, parsed once per process (about 5 ms) and shared with pkg/atlas.
-var spec = api.Shared
-
-// operation is what the CLI needs to know of one operation of the spec.
+// operation is what the CLI needs to know of one operation: the generated table's entry (gen.Operations, compiled
+// from api/openapi.yaml at build time) and its help texts (gen/help). No document is parsed at run time.
 type operation struct {
 	id          string
 	summary     string
@@ -24,27 +21,60 @@ type operation struct {
 	tag         string
 	method      string
 	path        string
-	params      []*openapi3.Parameter // path and query parameters, by name
+	params      []gen.Param // path and query parameters, by name
 	hasBody     bool
-	aliases     []string                    // other names the command answers to, from the document
-	versions    []string                    // the resource versions the operation declares, oldest first
-	success     *openapi3.Schema            // schema of the 2xx body; nil when the operation answers with no body
-	requests    map[string]*openapi3.Schema // schema of the request body by version, when there is one
+	aliases     []string // other names the command answers to
+	versions    []string // the resource versions the operation declares, oldest first
+	meta        *gen.Operation
+	help        help.Operation
 }
 
-// strictBodies are the operations whose bodies the CLI parses strictly (line and column, unknown fields, IPs).
-var strictBodies = map[string]func([]byte) error{
-	"createLinkToken": func(b []byte) error { _, err := ParseTargetOrgRequest(b); return err },
-}
-
-// checkBody checks a request body before it is sent as version: strictly for the operations pkg/atlas knows,
-// otherwise as JSON valid against the version's request schema, declaring no attribute the schema lacks (a
-// 2024-05-30 body sent as 2023-01-01 is refused here, as Atlas would refuse it). When another version of the
-// operation would take the body, the error says so.
-func (o *operation) checkBody(body []byte, version string) error {
-	if check, ok := strictBodies[o.id]; ok {
-		return check(body)
+// describeOperation is what the CLI needs of op.
+func describeOperation(op *gen.Operation) *operation {
+	h := help.Of(op.ID)
+	o := &operation{id: op.ID, summary: h.Summary, description: h.Description, tag: op.Tag, method: op.Method,
+		path: op.Path, params: op.Params, hasBody: op.Body, aliases: op.Aliases, meta: op, help: h}
+	for _, v := range op.Versions {
+		o.versions = append(o.versions, v.Date)
 	}
+	if len(o.versions) == 0 {
+		o.versions = []string{"2023-01-01"}
+	}
+	return o
+}
+
+// operationByID is operation id of the generated table, as the CLI describes it; an operation with only its id
+// when the table lacks it.
+func operationByID(id string) *operation {
+	if op := gen.OperationByID(id); op != nil {
+		return describeOperation(op)
+	}
+	return &operation{id: id, meta: &gen.Operation{ID: id}}
+}
+
+// request is the request body's schema in version, nil when there is none.
+func (o *operation) request(version string) *gen.Schema {
+	if v := o.meta.Version(version); v != nil {
+		return v.Request
+	}
+	return nil
+}
+
+// response is the success answer's schema in version (else the newest version's), nil when it answers no body.
+func (o *operation) response(version string) *gen.Schema {
+	if v := o.meta.Version(version); v != nil {
+		return v.Response
+	}
+	if v := o.meta.Version(o.meta.Newest()); v != nil {
+		return v.Response
+	}
+	return nil
+}
+
+// checkBody checks a request body before it is sent as version, against the version's schema (strict JSON with
+// line and column, no undeclared attribute, right types, IP/CIDR access lists: internal/bodycheck, the checks the
+// library applies too). When another version of the operation would take the body, the error says so.
+func (o *operation) checkBody(body []byte, version string) error {
 	err := o.bodyFits(body, version)
 	if err == nil || errors.Is(err, errMalformed) {
 		return err
@@ -57,45 +87,50 @@ func (o *operation) checkBody(body []byte, version string) error {
 	return err
 }
 
-var errMalformed = errors.New("invalid request body: malformed JSON")
+var errMalformed = errors.New("malformed")
 
-// bodyFits checks body against the request schema of version.
-func (o *operation) bodyFits(body []byte, version string) error {
-	var value any
-	if err := json.Unmarshal(body, &value); err != nil {
-		return fmt.Errorf("%w: %v", errMalformed, err)
+// bodyError is a request body refused before sending: a usage error (exit 2), nothing sent.
+type bodyError struct {
+	problem *bodycheck.Problem
+	version string
+}
+
+func (e *bodyError) Error() string {
+	what := "invalid request body"
+	if e.version != "" {
+		what += " for version " + e.version
 	}
-	schema := o.requests[version]
-	if schema == nil {
-		return nil
-	}
-	if err := schema.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern), openapi3.VisitAsRequest()); err != nil {
-		return fmt.Errorf("invalid request body for version %s: %s", version, api.SchemaProblem(err))
-	}
-	if e := api.CheckAttributes(value, schema); e != nil {
-		return fmt.Errorf("invalid request body for version %s: %v", version, e)
+	return what + ": " + e.problem.Error()
+}
+
+func (e *bodyError) Unwrap() error {
+	if strings.HasPrefix(e.problem.Reason, "malformed JSON") || strings.HasPrefix(e.problem.Reason, "not valid UTF-8") ||
+		strings.HasPrefix(e.problem.Reason, "unexpected data") || e.problem.Reason == "is empty" {
+		return errMalformed
 	}
 	return nil
 }
 
-// describeOperation is what the CLI needs of op, which is method path in the embedded document.
-func describeOperation(op *openapi3.Operation, method, path string) *operation {
-	o := &operation{id: op.OperationID, summary: op.Summary, description: op.Description, method: method, path: path,
-		params: sortedParams(op), hasBody: op.RequestBody != nil, aliases: api.OperationAliases(op),
-		versions: api.OperationVersions(op), success: api.SuccessSchema(op), tag: "other"}
-	if len(op.Tags) > 0 {
-		o.tag = op.Tags[0]
-	}
-	if len(o.versions) == 0 {
-		o.versions = []string{atlas.APIVersion}
-	}
-	o.requests = map[string]*openapi3.Schema{}
-	for _, v := range o.versions {
-		if schema := api.RequestSchema(op, v); schema != nil {
-			o.requests[v] = schema
+// bodyFits checks body against the request schema of version.
+func (o *operation) bodyFits(body []byte, version string) error {
+	if p := bodycheck.Check(body, o.request(version), bodycheck.Request); p != nil {
+		if p.Reason == "is empty" {
+			p.Reason = "is empty; want a JSON object" + o.bodyExample()
 		}
+		if len(o.versions) < 2 {
+			version = ""
+		}
+		return &bodyError{problem: p, version: version}
 	}
-	return o
+	return nil
+}
+
+// bodyExample is ", such as {…}" for the operations whose body is a one-line example, "" otherwise.
+func (o *operation) bodyExample() string {
+	if o.id == "createLinkToken" {
+		return ` such as {"accessListIps": ["203.0.113.7"]}`
+	}
+	return ""
 }
 
 func (o *operation) summaryOrDescription() string {
@@ -105,60 +140,61 @@ func (o *operation) summaryOrDescription() string {
 	return o.summary
 }
 
-// sample is a value shaped like the operation's answer (wrapped as Atlas wraps it with envelope=true), to try an
-// output template on before anything is sent.
-func (o *operation) sample(enveloped bool) any {
-	var body any
-	if o.success != nil {
-		body = api.Sample(o.success)
-	}
+// sample is a value shaped like the operation's answer in version (wrapped as Atlas wraps it with envelope=true),
+// to try an output template on before anything is sent.
+func (o *operation) sample(version string, enveloped bool) any {
+	body := sample(o.response(version))
 	if enveloped {
 		return map[string]any{"status": json.Number("200"), "content": body}
 	}
 	return body
 }
 
-// checkAnswer says what is wrong with a 2xx answer that is not what the operation promises: not JSON, malformed,
-// or not matching the success schema (createLinkToken's answer must hold a linkToken).
-func (o *operation) checkAnswer(resp *atlas.Response, enveloped bool) error {
-	if o.success == nil && !enveloped {
+// checkAnswer says what is wrong with a 2xx answer that is not what the operation promises in version: not JSON,
+// malformed, or not matching the success schema (createLinkToken's answer must hold a linkToken).
+func (o *operation) checkAnswer(header map[string][]string, body []byte, version string, enveloped bool) error {
+	schema := o.response(version)
+	if schema == nil && !enveloped {
 		return nil // 204: nothing is promised
 	}
-	contentType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if contentType != "application/json" && !(strings.HasPrefix(contentType, "application/") && strings.HasSuffix(contentType, "+json")) {
-		return fmt.Errorf("the answer is %q, not JSON", resp.Header.Get("Content-Type"))
+	ct := ""
+	if v := header["Content-Type"]; len(v) > 0 {
+		ct = v[0]
 	}
-	var value any
-	if err := json.Unmarshal(resp.Body, &value); err != nil {
-		return fmt.Errorf("the answer is not valid JSON: %v", err)
+	contentType, _, _ := mime.ParseMediaType(ct)
+	if contentType != "application/json" && !(strings.HasPrefix(contentType, "application/") && strings.HasSuffix(contentType, "+json")) {
+		return fmt.Errorf("the answer is %q, not JSON", ct)
+	}
+	if !json.Valid(body) {
+		var v any
+		return fmt.Errorf("the answer is not valid JSON: %v", json.Unmarshal(body, &v))
 	}
 	if enveloped {
-		env, ok := value.(map[string]any)
-		if !ok {
+		var env struct {
+			Content, Envelope json.RawMessage
+		}
+		if json.Unmarshal(body, &env) != nil {
 			return fmt.Errorf("the answer is not an envelope")
 		}
-		value = env["content"]
-		if value == nil {
-			value = env["envelope"]
+		body = env.Content
+		if body == nil {
+			body = env.Envelope
 		}
-		if o.success == nil {
+		if schema == nil || body == nil {
 			return nil
 		}
 	}
-	if err := o.success.VisitJSON(value, openapi3.MultiErrors()); err != nil {
-		return fmt.Errorf("the answer does not match the %s result: %s", o.id, firstLine(err.Error()))
+	if p := bodycheck.Check(body, schema, bodycheck.Answer); p != nil {
+		p.Line, p.Column = 0, 0
+		return fmt.Errorf("the answer does not match the %s result: %v", o.id, p)
 	}
 	if o.id == "createLinkToken" {
-		if m, ok := value.(map[string]any); ok && m["linkToken"] == "" {
+		var token struct{ LinkToken *string }
+		if json.Unmarshal(body, &token) == nil && token.LinkToken != nil && *token.LinkToken == "" {
 			return fmt.Errorf("the answer's linkToken is empty")
 		}
 	}
 	return nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 // acted says in plain words what a 2xx answer means Atlas did: "the link-token was created".

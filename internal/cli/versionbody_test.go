@@ -3,22 +3,12 @@ package cli
 import (
 	"strings"
 	"testing"
-
-	"github.com/atlas-linktoken/atlas-linktoken/api"
 )
 
 // A two-version operation checks a body against the schema of the version it is sent as, and says which version
 // a body of the other shape belongs to.
 func TestBodyIsCheckedAgainstItsVersion(t *testing.T) {
-	doc, err := spec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, method, path := api.FindOperation(doc, "createGroupLiveMigration")
-	if raw == nil {
-		t.Fatal("createGroupLiveMigration is not in the document")
-	}
-	op := describeOperation(raw, strings.ToUpper(method), path)
+	op := findCommandOperation(t, "createGroupLiveMigration")
 	const common = `"source": {"clusterName": "rs0", "groupId": "5e2211c17a3e5a48f5497de3", "managedAuthentication": true, "ssl": false},
 		"destination": {"clusterName": "Dest0", "groupId": "32b6e34b3d91647abb20e7b8", "hostnameSchemaType": "PUBLIC"},
 		"migrationHosts": ["mh1.example.net"]`

@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -20,16 +19,18 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 )
 
 const (
 	// DefaultBaseURL is the Atlas host the client talks to unless WithBaseURL says otherwise.
 	DefaultBaseURL = "https://cloud.mongodb.com"
 
-	// APIVersion is the Atlas resource version this client speaks; it is sent in every Accept header.
+	// APIVersion is the oldest Atlas resource version, 2023-01-01: the one createLinkToken and most typed methods'
+	// Go types were generated for. Versions are per operation: see SupportedVersions and WithVersion.
 	APIVersion = "2023-01-01"
 
-	// MediaType is the versioned media type of APIVersion, used for Accept and for request bodies.
+	// MediaType is the versioned media type of APIVersion (Accept and Content-Type of a 2023-01-01 call).
 	MediaType = "application/vnd.atlas." + APIVersion + "+json"
 
 	// DefaultTimeout bounds a whole call (all round trips, reading the answer) when the caller's context has no
@@ -39,21 +40,27 @@ const (
 	modulePath = "github.com/atlas-linktoken/atlas-linktoken"
 )
 
-// Models re-exported from the generated package, so callers need not import gen.
+// Models re-exported from the generated package, so callers need not import gen. They are aliases, so go doc shows
+// their fields under package gen (go doc github.com/atlas-linktoken/atlas-linktoken/gen.TargetOrgRequest).
 type (
-	// TargetOrgRequest is the createLinkToken request body: the IP access list for the link.
+	// TargetOrgRequest is the createLinkToken request body: AccessListIPs, the IP addresses or CIDR blocks that may
+	// use the link's API key (nil leaves the field out; an empty slice sends []). Fields: [gen.TargetOrgRequest].
 	TargetOrgRequest = gen.TargetOrgRequest
-	// TargetOrg is the createLinkToken result: the link-token.
+	// TargetOrg is the createLinkToken result: LinkToken, a secret holding an Atlas API key pair. Fields:
+	// [gen.TargetOrg].
 	TargetOrg = gen.TargetOrg
-	// BadRequestDetail lists the fields a 400 response rejected.
+	// BadRequestDetail lists the fields a 400 response rejected. Fields: [gen.BadRequestDetail].
 	BadRequestDetail = gen.BadRequestDetail
-	// FieldViolation is one rejected field of a 400 response.
+	// FieldViolation is one rejected field of a 400 response: Field and Description. Fields: [gen.FieldViolation].
 	FieldViolation = gen.FieldViolation
 )
 
-// Client creates Atlas link-tokens. It is safe for concurrent use; share one to keep the digest challenge warm.
+// Client runs the Cloud Migration Service operations of the Atlas Administration API: link-tokens, validations,
+// migrations, cutover. It is safe for concurrent use; share one to keep the digest challenge or the service-account
+// token warm.
 type Client struct {
 	baseURL    string
+	basePath   string // the base URL's path, which request paths below it start with
 	userAgent  string
 	timeout    time.Duration // applied when a call's context has no deadline; 0: none
 	retry      RetryPolicy
@@ -83,7 +90,7 @@ type settings struct {
 // repeat a password the URL holds.
 func WithBaseURL(rawURL string) Option {
 	return func(s *settings) error {
-		shown := RedactURL(rawURL)
+		shown := redact.URL(rawURL)
 		u, err := url.Parse(rawURL)
 		if err != nil {
 			var urlErr *url.Error
@@ -104,26 +111,6 @@ func WithBaseURL(rawURL string) Option {
 		s.baseURL = u
 		return nil
 	}
-}
-
-// userInfo matches the user-info part of a URL, parseable or not: scheme://USER[:PASSWORD]@.
-var userInfo = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#@]*)@`)
-
-// RedactURL returns rawURL with any password replaced by "xxxxx" (as url.URL.Redacted does), even when rawURL does
-// not parse: error messages and logs use it for every URL a user typed.
-func RedactURL(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return u.Redacted()
-	}
-	return userInfo.ReplaceAllStringFunc(rawURL, func(m string) string {
-		at := strings.LastIndexByte(m, '@')
-		slashes := strings.Index(m, "//")
-		user, _, hasPassword := strings.Cut(m[slashes+2:at], ":")
-		if !hasPassword {
-			return m
-		}
-		return m[:slashes+2] + user + ":xxxxx@"
-	})
 }
 
 // WithDigestAuth authenticates with an Atlas programmatic API key: publicKey is the digest user name, privateKey
@@ -216,7 +203,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	origin := originOf(s.baseURL)
 	httpClient.CheckRedirect = sameOriginRedirects(origin, httpClient.CheckRedirect)
-	c := &Client{baseURL: strings.TrimSuffix(s.baseURL.String(), "/"), userAgent: s.userAgent, timeout: s.timeout, retry: s.retry}
+	c := &Client{baseURL: strings.TrimSuffix(s.baseURL.String(), "/"), basePath: strings.TrimSuffix(s.baseURL.Path, "/"),
+		userAgent: s.userAgent, timeout: s.timeout, retry: s.retry}
 	if httpClient.Timeout > 0 {
 		c.timeout = 0 // the caller's Timeout rules
 	}
@@ -250,6 +238,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	httpClient.Transport = &headerTransport{
 		next:      &retryTransport{next: httpClient.Transport, policy: s.retry},
 		userAgent: s.userAgent,
+		basePath:  c.basePath,
 	}
 	generated, err := gen.NewClient(c.baseURL, gen.WithHTTPClient(httpClient))
 	if err != nil {
@@ -263,49 +252,73 @@ func NewClient(opts ...Option) (*Client, error) {
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // Generated returns the generated client on this client's request path (versioned Accept and User-Agent, the retry
-// policy, authentication, the caller's transport): the escape hatch for anything the wrapper does not cover. Its
-// responses are raw *http.Response values, body intact: pass them to CheckResponse for a typed *APIError, and close
-// their bodies. A request that sets its own Accept header keeps it (to choose another resource version). The
+// policy, authentication, the caller's transport): the typed escape hatch for anything the wrapper does not cover.
+// Its responses are raw *http.Response values, body intact: pass them to CheckResponse for a typed *APIError, and
+// close their bodies. A request that sets its own Accept header keeps it (to choose another resource version). The
 // default timeout applies only to the wrapper's methods: give these calls a context with a deadline.
 func (c *Client) Generated() *gen.Client { return c.generated }
 
-// Response is a successful answer exactly as the server sent it, for callers (such as the CLI) that pass the body on
-// rather than decode it.
-type Response struct {
-	StatusCode int
-	Header     http.Header
-	Body       []byte // at most 1 MiB
-}
-
-// Do sends req through the client's request path (versioned Accept unless req sets one, User-Agent, retries,
-// authentication) and returns its 2xx answer exactly as the server sent it, or an *APIError. With envelope=true in
-// req's query, an envelope holding a non-2xx status is an *APIError built from its content. The body is sent byte
-// for byte and nothing is checked locally: it is the one generic method, for bodies written by users (the CLI) and
-// operations without a typed method. req must address the client's base URL; the default timeout applies.
-func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+// BareDo sends req, built by the caller, through the client's request path (versioned Accept unless req sets one,
+// User-Agent, retries by the operation's rule, authentication) and returns the answer as it came, body unread, like
+// go-github's BareDo: the raw escape hatch beside the typed methods. A non-2xx answer is returned with an *APIError
+// from CheckResponse (its body is then read into the error, up to 1 MiB). The body is sent byte for byte and nothing
+// is checked locally. req must address the client's base URL. The default timeout applies until the answer's body is
+// closed: close it.
+func (c *Client) BareDo(ctx context.Context, req *http.Request) (*http.Response, error) {
 	if !strings.HasPrefix(req.URL.String(), c.baseURL+"/") {
 		return nil, fmt.Errorf("atlas: %s %s is not on the client's base URL %s", req.Method, req.URL.Redacted(), c.baseURL)
 	}
-	operation := req.Method + " " + req.URL.Path
-	if op := findOperation(req.Method, req.URL.Path); op != nil {
-		operation = op.id
+	if op := matchOperation(req.Method, c.basePath, req.URL.Path); op != nil {
+		ctx = withOperation(ctx, op)
 	}
-	return c.send(ctx, operation, req.URL.Query().Get("envelope") == "true", func(ctx context.Context) (*http.Response, error) {
-		return c.httpClient.Do(req.WithContext(ctx))
-	})
+	cancel := context.CancelFunc(func() {})
+	if _, hasDeadline := ctx.Deadline(); !hasDeadline && c.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	resp, err := c.httpClient.Do(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("atlas: %s %s: %w", req.Method, req.URL.Redacted(), err)
+	}
+	if err := CheckResponse(resp); err != nil {
+		resp.Body.Close()
+		cancel()
+		return resp, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
 }
 
-// send makes one call through the request path (which retries as the RetryPolicy allows), turns a non-2xx answer
-// (or an enveloped one) into an *APIError and reads at most 1 MiB of the answer.
-func (c *Client) send(ctx context.Context, operation string, enveloped bool, do func(context.Context) (*http.Response, error)) (*Response, error) {
+// cancelOnClose ends a call's timeout context once its answer's body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// answer is a 2xx answer as the typed methods read it.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte // at most 1 MiB
+}
+
+// send makes one typed call of op through the request path (which retries as the RetryPolicy and op allow), turns
+// a non-2xx answer into an *APIError and reads at most 1 MiB of the answer.
+func (c *Client) send(ctx context.Context, op *gen.Operation, do func(context.Context) (*http.Response, error)) (*answer, error) {
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline && c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel() // after the body is read below
 	}
-	resp, err := do(ctx)
+	resp, err := do(withOperation(ctx, op))
 	if err != nil {
-		return nil, fmt.Errorf("atlas: %s: %w", operation, err)
+		return nil, fmt.Errorf("atlas: %s: %w", op.ID, err)
 	}
 	defer resp.Body.Close()
 	if err := CheckResponse(resp); err != nil {
@@ -317,18 +330,12 @@ func (c *Client) send(ctx context.Context, operation string, enveloped bool, do 
 	}
 	body, truncated, err := readBody(resp)
 	if err != nil {
-		return nil, fmt.Errorf("atlas: %s: reading %d response body: %w", operation, resp.StatusCode, err)
+		return nil, fmt.Errorf("atlas: %s: reading %d response body: %w", op.ID, resp.StatusCode, err)
 	}
 	if truncated {
-		return nil, fmt.Errorf("atlas: %s: %w: %d response body exceeds %d bytes", operation, ErrUnexpectedResponse, resp.StatusCode, maxBodyBytes)
+		return nil, fmt.Errorf("atlas: %s: %w: %d response body exceeds %d bytes", op.ID, ErrUnexpectedResponse, resp.StatusCode, maxBodyBytes)
 	}
-	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}
-	if enveloped {
-		if err := checkEnvelope(resp, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
 // ErrInsecureHTTP is returned by NewClient for a plain http:// base URL on a host that is not loopback, unless
@@ -340,12 +347,12 @@ var ErrInsecureHTTP = errors.New("plain http on a host that is not loopback")
 var ErrUnexpectedResponse = errors.New("unexpected response")
 
 // decodeSuccess decodes a 2xx JSON body into v.
-func decodeSuccess(resp *Response, v any) error {
-	if ct := resp.Header.Get("Content-Type"); !isJSON(ct) {
-		return fmt.Errorf("%w: %d response has Content-Type %q, want JSON", ErrUnexpectedResponse, resp.StatusCode, ct)
+func decodeSuccess(a *answer, v any) error {
+	if ct := a.header.Get("Content-Type"); !isJSON(ct) {
+		return fmt.Errorf("%w: %d response has Content-Type %q, want JSON", ErrUnexpectedResponse, a.status, ct)
 	}
-	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return fmt.Errorf("%w: decoding %d response body: %w", ErrUnexpectedResponse, resp.StatusCode, err)
+	if err := json.Unmarshal(a.body, v); err != nil {
+		return fmt.Errorf("%w: decoding %d response body: %w", ErrUnexpectedResponse, a.status, err)
 	}
 	return nil
 }
@@ -370,51 +377,6 @@ func Version() string {
 		}
 	}
 	return version
-}
-
-// SupportedVersions lists the resource versions operationID declares in the embedded document, oldest first; the
-// newest is what a call sends unless WithVersion chooses another. nil for an operation the document lacks.
-func SupportedVersions(operationID string) []string {
-	if op := operationByID(operationID); op != nil {
-		return slices.Clone(op.versions)
-	}
-	return nil
-}
-
-// CallOption adjusts one call of a typed method.
-type CallOption func(*callSettings)
-
-type callSettings struct{ version string }
-
-// WithVersion sends a call as resource version (one of SupportedVersions of its operation; an unknown one is an
-// *InputError naming them): the request's Content-Type and Accept name it. The default is the operation's newest.
-func WithVersion(version string) CallOption { return func(s *callSettings) { s.version = version } }
-
-// applyCallOptions is what a call's options ask for.
-func applyCallOptions(opts []CallOption) callSettings {
-	var s callSettings
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&s)
-		}
-	}
-	return s
-}
-
-// resolveVersion is the version a call of operationID sends.
-func resolveVersion(operationID string, opts []CallOption) (string, error) {
-	s := applyCallOptions(opts)
-	versions := SupportedVersions(operationID)
-	if len(versions) == 0 {
-		versions = []string{APIVersion}
-	}
-	if s.version == "" {
-		return versions[len(versions)-1], nil
-	}
-	if !slices.Contains(versions, s.version) {
-		return "", &InputError{Field: "version", Value: s.version, Reason: operationID + " has versions " + strings.Join(versions, ", ")}
-	}
-	return s.version, nil
 }
 
 // callHeaders is the typed methods' request editor: Accept for version and the User-Agent, set on the request the

@@ -121,35 +121,6 @@ func (e *APIError) decode(document []byte) {
 	e.BadRequestDetail = wire.BadRequestDetail
 }
 
-// envelope is Atlas' answer to envelope=true: the real status and body inside a 200. Atlas names the body field
-// "content"; the v1.0 documentation names it "envelope". Both are read.
-type envelope struct {
-	Status   int             `json:"status"`
-	Content  json.RawMessage `json:"content"`
-	Envelope json.RawMessage `json:"envelope"`
-}
-
-// checkEnvelope returns an *APIError when an enveloped answer holds a non-2xx status.
-func checkEnvelope(resp *http.Response, out *Response) error {
-	var env envelope
-	if err := json.Unmarshal(out.Body, &env); err != nil || env.Status == 0 {
-		return fmt.Errorf("atlas: %s %s: envelope=true, but the %d answer is not an envelope", resp.Request.Method, redactedURL(resp.Request), resp.StatusCode)
-	}
-	if env.Status >= 200 && env.Status <= 299 {
-		return nil
-	}
-	apiErr := &APIError{
-		Method: resp.Request.Method, URL: redactedURL(resp.Request), StatusCode: env.Status,
-		Header: resp.Header, Body: out.Body,
-	}
-	content := env.Content
-	if content == nil {
-		content = env.Envelope
-	}
-	apiErr.decode(content)
-	return apiErr
-}
-
 // redactedURL is the request URL without user info, which must never reach an error string.
 func redactedURL(req *http.Request) string {
 	u := *req.URL

@@ -41,15 +41,8 @@ func FuzzCheckResponse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("2xx turned into an error: %v", err)
 			}
-			out := &Response{StatusCode: status, Header: header, Body: body}
 			var token TargetOrg
-			_ = decodeSuccess(out, &token)
-			if err := checkEnvelope(resp, out); err != nil {
-				var apiErr *APIError
-				if errors.As(err, &apiErr) && (apiErr.StatusCode >= 200 && apiErr.StatusCode <= 299) {
-					t.Fatalf("2xx envelope status turned into an error: %v", err)
-				}
-			}
+			_ = decodeSuccess(&answer{status: status, header: header, body: body}, &token)
 			return
 		}
 		var apiErr *APIError

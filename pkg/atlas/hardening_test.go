@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
 )
@@ -90,7 +91,7 @@ func TestBaseURLPasswordNeverInErrors(t *testing.T) {
 	} {
 		_, err := atlas.NewClient(atlas.WithBaseURL(raw), atlas.WithDigestAuth("p", "k"))
 		if err == nil {
-			t.Errorf("%s accepted", atlas.RedactURL(raw))
+			t.Errorf("%s accepted", redact.URL(raw))
 			continue
 		}
 		if strings.Contains(err.Error(), "pw-s3cr3t") {

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/atlas-linktoken/atlas-linktoken/api"
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 )
 
-// The Cloud Migration Service's models, re-exported from the generated package with the Atlas Go SDK's names.
+// The Cloud Migration Service's models, re-exported from the generated package with the Atlas Go SDK's names. They
+// are aliases: go doc shows their fields under package gen (go doc github.com/atlas-linktoken/atlas-linktoken/gen.Source).
 type (
 	// LiveImportAvailableProject is a Cloud Manager or Ops Manager project a linked organization can migrate from.
 	LiveImportAvailableProject = gen.LiveImportAvailableProject
@@ -28,9 +27,11 @@ type (
 	// LiveMigrationResponseStatus is a migration job's status: MigrationNew, MigrationWorking, MigrationFailed,
 	// MigrationComplete, MigrationExpired.
 	LiveMigrationResponseStatus = gen.LiveMigrationResponseStatus
-	// Source is the Cloud Manager or Ops Manager cluster a migration reads from.
+	// Source is the Cloud Manager or Ops Manager cluster a migration reads from: GroupID (the source project),
+	// ClusterName, ManagedAuthentication (or Username and Password), SSL, CACertificatePath. Fields: [gen.Source].
 	Source = gen.Source
-	// Destination is the Atlas cluster a migration writes to.
+	// Destination is the Atlas cluster a migration writes to: GroupID, ClusterName, HostnameSchemaType,
+	// PrivateLinkID. Fields: [gen.Destination].
 	Destination = gen.Destination
 	// DestinationHostnameSchemaType is the network between migration host and destination: HostnamePublic,
 	// HostnamePrivateLink, HostnameVPCPeering.
@@ -64,19 +65,26 @@ const (
 // operations take; its type chooses the version, so a body can never be sent as the other one:
 //
 //   - LiveMigrationRequest20240530 (version 2024-05-30, the newest): dropDestinationData, sharding;
-//   - LiveMigrationRequest (version 2023-01-01): dropEnabled, required.
+//   - LiveMigrationRequest (version 2023-01-01, whose sunset Atlas announced for 2027-07-01; see VersionSunset):
+//     dropEnabled, required.
 type MigrationRequest interface {
-	schemaName() string // the component schema of the embedded document the type is generated from
+	resourceVersion() string // the version the type's Go fields were generated for
+	schemaName() string      // the component schema of api/openapi.yaml the type is generated from
 }
 
-// LiveMigrationRequest is the 2023-01-01 body of a validation or migration. DropEnabled is always sent.
+// LiveMigrationRequest is the 2023-01-01 body of a validation or migration. DropEnabled is always sent. Its fields
+// (Source, Destination, MigrationHosts, DropEnabled, Sharding) are those of [gen.LiveMigrationRequest].
 type LiveMigrationRequest gen.LiveMigrationRequest
 
-// LiveMigrationRequest20240530 is the 2024-05-30 body of a validation or migration, the default version.
+// LiveMigrationRequest20240530 is the 2024-05-30 body of a validation or migration, the default version. Its fields
+// (Source, Destination, MigrationHosts, DropDestinationData, Sharding) are those of
+// [gen.LiveMigrationRequest20240530].
 type LiveMigrationRequest20240530 gen.LiveMigrationRequest20240530
 
-func (LiveMigrationRequest) schemaName() string         { return "LiveMigrationRequest" }
-func (LiveMigrationRequest20240530) schemaName() string { return "LiveMigrationRequest20240530" }
+func (LiveMigrationRequest) resourceVersion() string         { return "2023-01-01" }
+func (LiveMigrationRequest20240530) resourceVersion() string { return "2024-05-30" }
+func (LiveMigrationRequest) schemaName() string              { return "LiveMigrationRequest" }
+func (LiveMigrationRequest20240530) schemaName() string      { return "LiveMigrationRequest20240530" }
 
 // ListAvailableProjects lists the Cloud Manager and Ops Manager projects, with their deployments and migration
 // hosts, that can be migrated into organization orgID: those of the organization linked with CreateLinkToken. The
@@ -85,11 +93,11 @@ func (LiveMigrationRequest20240530) schemaName() string { return "LiveMigrationR
 // GET /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects (operationId listAvailableProjects).
 func (c *Client) ListAvailableProjects(ctx context.Context, orgID string, opts ...CallOption) ([]LiveImportAvailableProject, error) {
 	const op = "listAvailableProjects"
-	version, err := resolveVersion(op, opts)
+	version, err := callVersion(op, "", opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateOrgID(orgID); err != nil {
+	if err := validateIDs("orgID", orgID); err != nil {
 		return nil, err
 	}
 	var projects []LiveImportAvailableProject
@@ -126,7 +134,7 @@ func (c *Client) ValidateMigration(ctx context.Context, groupID string, req Migr
 // GET /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId} (operationId getMigrationValidateStatus).
 func (c *Client) MigrationValidation(ctx context.Context, groupID, validationID string, opts ...CallOption) (*LiveImportValidation, error) {
 	const op = "getMigrationValidateStatus"
-	version, err := resolveVersion(op, opts)
+	version, err := callVersion(op, "", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +185,7 @@ func (c *Client) CreateMigration(ctx context.Context, groupID string, req Migrat
 // GET /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId} (operationId getGroupLiveMigration).
 func (c *Client) Migration(ctx context.Context, groupID, liveMigrationID string, opts ...CallOption) (*LiveMigrationResponse, error) {
 	const op = "getGroupLiveMigration"
-	version, err := resolveVersion(op, opts)
+	version, err := callVersion(op, "", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +210,7 @@ func (c *Client) Migration(ctx context.Context, groupID, liveMigrationID string,
 // PUT /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover (operationId cutoverMigration).
 func (c *Client) Cutover(ctx context.Context, groupID, liveMigrationID string, opts ...CallOption) error {
 	const op = "cutoverMigration"
-	version, err := resolveVersion(op, opts)
+	version, err := callVersion(op, "", opts)
 	if err != nil {
 		return err
 	}
@@ -214,9 +222,9 @@ func (c *Client) Cutover(ctx context.Context, groupID, liveMigrationID string, o
 	})
 }
 
-// call sends one typed call and decodes its 2xx JSON answer into out (nil: the answer is not read as JSON).
+// call sends one typed call of op and decodes its 2xx JSON answer into out (nil: the answer is not read as JSON).
 func (c *Client) call(ctx context.Context, op string, out any, do func(context.Context) (*http.Response, error)) error {
-	resp, err := c.send(ctx, op, false, do)
+	resp, err := c.send(ctx, mustOperation(op), do)
 	if err != nil {
 		return err
 	}
@@ -229,73 +237,33 @@ func (c *Client) call(ctx context.Context, op string, out any, do func(context.C
 	return nil
 }
 
-// migrationBody checks groupID and req, and returns the version req's type stands for and req as JSON. The body
-// is checked against that version's schema in the embedded document, and for what the schema cannot say.
+// migrationBody checks groupID and req, and returns the version req's type stands for and req as JSON, checked
+// against that version's schema (compiled into package gen) and the rules the schema states in words.
 func migrationBody(op, groupID string, req MigrationRequest, opts []CallOption) (string, []byte, error) {
 	if err := validateIDs("groupID", groupID); err != nil {
 		return "", nil, err
 	}
 	if req == nil {
-		return "", nil, &InputError{Field: "body", Reason: "no request: pass a LiveMigrationRequest20240530 or a LiveMigrationRequest"}
+		return "", nil, &InputError{Field: "req", Reason: "no request: pass a LiveMigrationRequest20240530 or a LiveMigrationRequest"}
 	}
-	info := operationByID(op)
-	if info == nil {
-		return "", nil, fmt.Errorf("atlas: %s is not in the embedded document", op)
-	}
-	version := ""
-	for v, name := range info.bodySchemas {
-		if name == req.schemaName() {
-			version = v
-		}
-	}
-	if version == "" {
-		return "", nil, fmt.Errorf("atlas: %s takes no %s in the embedded document", op, req.schemaName())
-	}
-	if chosen, err := resolveVersion(op, opts); err != nil {
+	version, err := callVersion(op, req.resourceVersion(), opts)
+	if err != nil {
 		return "", nil, err
-	} else if applyCallOptions(opts).version != "" && chosen != version {
-		return "", nil, &InputError{Field: "version", Value: chosen,
-			Reason: fmt.Sprintf("the body is a %s, which is version %s: send a %s for %s", req.schemaName(), version, info.bodySchemas[chosen], chosen)}
+	}
+	if version != req.resourceVersion() {
+		other := "LiveMigrationRequest"
+		if version == "2024-05-30" {
+			other = "LiveMigrationRequest20240530"
+		}
+		return "", nil, &InputError{Field: "version", Value: version,
+			Reason: fmt.Sprintf("the body is a %s, which is version %s: send a %s for %s", req.schemaName(), req.resourceVersion(), other, version)}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
 		return "", nil, fmt.Errorf("atlas: %s: %w", op, err)
 	}
-	if err := checkMigrationRequest(op, version, body); err != nil {
-		return "", nil, err
+	if p := bodycheck.Check(body, mustOperation(op).Version(version).Request, bodycheck.Request); p != nil {
+		return "", nil, inputError(p)
 	}
 	return version, body, nil
-}
-
-// checkMigrationRequest checks a validation or migration body against its version's schema, then what the
-// schema's descriptions say: no username or password with managedAuthentication, both without it.
-func checkMigrationRequest(op, version string, body []byte) error {
-	doc, err := api.Shared()
-	if err != nil {
-		return err
-	}
-	operation, _, _ := api.FindOperation(doc, op)
-	schema := api.RequestSchema(operation, version)
-	var value any
-	if err := json.Unmarshal(body, &value); err != nil {
-		return fmt.Errorf("atlas: %s: %w", op, err)
-	}
-	if schema != nil {
-		if err := schema.VisitJSON(value, openapi3.SetSchemaRegexCompiler(api.CompilePattern), openapi3.VisitAsRequest()); err != nil {
-			return &InputError{Field: "body", Reason: api.SchemaProblem(err)}
-		}
-	}
-	var req struct{ Source Source }
-	_ = json.Unmarshal(body, &req)
-	src := req.Source
-	switch {
-	case src.ManagedAuthentication && (src.Username != nil || src.Password != nil):
-		return &InputError{Field: "source.username", Value: deref(src.Username),
-			Reason: "must not be set with source.managedAuthentication: MongoDB Automation manages authentication; leave Username and Password nil"}
-	case !src.ManagedAuthentication && (src.Username == nil || *src.Username == ""):
-		return &InputError{Field: "source.username", Reason: "is required unless source.managedAuthentication is true"}
-	case !src.ManagedAuthentication && (src.Password == nil || *src.Password == ""):
-		return &InputError{Field: "source.password", Value: "", Reason: "is required unless source.managedAuthentication is true"}
-	}
-	return nil
 }

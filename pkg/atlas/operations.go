@@ -1,69 +1,68 @@
 package atlas
 
 import (
-	"regexp"
+	"context"
+	"net/http"
 	"strings"
-	"sync"
 
-	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
 )
 
-// operationInfo is what the request path needs of one operation of the embedded document.
-type operationInfo struct {
-	id       string
-	method   string
-	path     *regexp.Regexp // the path template, {param} matching one segment
-	versions []string       // oldest first
-	// customMethod: an action behind another verb (x-xgen-method-verb-override customMethod), so not idempotent
-	// whatever its HTTP method
-	customMethod bool
-	bodySchemas  map[string]string // request body schema name by version
+// The operation a request is for travels in its context, as aws-sdk-go-v2 carries its operation name: the typed
+// methods put it there, and the header and retry transports read it. Nothing recovers it from the URL when a
+// typed method sent the request, so a base URL with a path prefix (a proxy at https://host/atlas/) changes nothing.
+
+type operationKey struct{}
+
+// withOperation returns ctx carrying op.
+func withOperation(ctx context.Context, op *gen.Operation) context.Context {
+	return context.WithValue(ctx, operationKey{}, op)
 }
 
-// operations is the embedded document's operation table, parsed once on first use.
-var operations = sync.OnceValue(func() []operationInfo {
-	doc, err := api.Shared()
-	if err != nil {
-		return nil // the document is embedded and validated by tests: this cannot happen in a release
-	}
-	var out []operationInfo
-	for path, item := range doc.Paths.Map() {
-		pattern := api.PathPattern(path)
-		for method, op := range item.Operations() {
-			info := operationInfo{id: op.OperationID, method: strings.ToUpper(method), path: pattern,
-				versions: api.OperationVersions(op), bodySchemas: map[string]string{}}
-			if override, ok := op.Extensions["x-xgen-method-verb-override"].(map[string]any); ok {
-				info.customMethod = override["customMethod"] == true || override["customMethod"] == "true" || override["customMethod"] == "True"
-			}
-			for _, v := range info.versions {
-				if name := api.RequestSchemaName(op, v); name != "" {
-					info.bodySchemas[v] = name
-				}
-			}
-			out = append(out, info)
-		}
-	}
-	return out
-})
+// operationOf is the operation req's context carries, nil when none.
+func operationOf(req *http.Request) *gen.Operation {
+	op, _ := req.Context().Value(operationKey{}).(*gen.Operation)
+	return op
+}
 
-// findOperation returns the operation a request addresses, nil when the document has none there.
-func findOperation(method, path string) *operationInfo {
-	ops := operations()
-	for i := range ops {
-		if ops[i].method == method && ops[i].path.MatchString(path) {
-			return &ops[i]
+// mustOperation is the generated metadata of operation id, which the typed methods name as constants: a missing one
+// is a build that dropped an operation the library still calls, caught by the package's tests.
+func mustOperation(id string) *gen.Operation {
+	op := gen.OperationByID(id)
+	if op == nil {
+		panic("atlas: operation " + id + " is not in the generated table; regenerate gen/ or drop its typed method")
+	}
+	return op
+}
+
+// matchOperation finds the operation of a request that carries none (Client.BareDo, the generated client): method
+// and path below the base URL's path, compared segment by segment with the path templates; nil when none matches.
+func matchOperation(method, basePath, path string) *gen.Operation {
+	rest, ok := strings.CutPrefix(path, strings.TrimSuffix(basePath, "/"))
+	if !ok {
+		return nil
+	}
+	for i := range gen.Operations {
+		op := &gen.Operations[i]
+		if op.Method == method && templateMatches(op.Path, rest) {
+			return op
 		}
 	}
 	return nil
 }
 
-// operationByID returns the operation whose operationId is id, nil when the document has none.
-func operationByID(id string) *operationInfo {
-	ops := operations()
-	for i := range ops {
-		if ops[i].id == id {
-			return &ops[i]
+// templateMatches reports whether path fits template, each {param} standing for one non-empty segment.
+func templateMatches(template, path string) bool {
+	for {
+		t, tRest, tMore := strings.Cut(template, "/")
+		p, pRest, pMore := strings.Cut(path, "/")
+		isParam := strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}")
+		if (isParam && p == "") || (!isParam && t != p) || tMore != pMore {
+			return false
 		}
+		if !tMore {
+			return true
+		}
+		template, path = tRest, pRest
 	}
-	return nil
 }

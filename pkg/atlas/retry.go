@@ -126,12 +126,14 @@ func (p RetryPolicy) retryDelay(method string, resp *http.Response, err error, a
 }
 
 // retryMethod is the method whose retry rule applies to req: POST for an unsafe method (not GET or HEAD) of an
-// operation the document marks as a custom method (an action behind another verb), req.Method otherwise.
+// operation the document marks as a custom method (an action behind another verb), req.Method otherwise. The
+// operation is the one req's context carries (a typed method's, or the header transport's match), never guessed
+// from the URL here.
 func retryMethod(req *http.Request) string {
 	if req.Method == http.MethodGet || req.Method == http.MethodHead {
 		return req.Method
 	}
-	if op := findOperation(req.Method, req.URL.Path); op != nil && op.customMethod {
+	if op := operationOf(req); op != nil && op.Action {
 		return http.MethodPost
 	}
 	return req.Method

@@ -4,20 +4,24 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
 )
 
 // headerTransport is the first step of the request path: every request carries the User-Agent and the versioned
 // Accept of its operation's version (the version its versioned Content-Type names, else the operation's newest,
-// else APIVersion). A request that already has an Accept keeps it. The request is cloned, never changed.
+// else APIVersion), and its operation in the context for the steps after it. A request no typed method sent (the
+// generated client) gets its operation from its method and path below the base URL's path. A request that already
+// has an Accept keeps it. The request is cloned, never changed.
 type headerTransport struct {
 	next      http.RoundTripper
 	userAgent string
+	basePath  string
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("User-Agent") == t.userAgent && req.Header.Get("Accept") != "" {
-		// A typed method set both already (callHeaders): nothing to change, so nothing to copy.
+	op := operationOf(req)
+	if op != nil && req.Header.Get("User-Agent") == t.userAgent && req.Header.Get("Accept") != "" {
+		// A typed method set everything already (callHeaders, withOperation): nothing to change, so nothing to copy.
 		resp, err := t.next.RoundTrip(req)
 		if err == nil {
 			bareVersionedType(resp)
@@ -26,13 +30,18 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	clone := new(http.Request)
 	*clone = *req
+	if op == nil {
+		if op = matchOperation(req.Method, t.basePath, req.URL.Path); op != nil {
+			clone = clone.WithContext(withOperation(req.Context(), op))
+		}
+	}
 	clone.Header = make(http.Header, len(req.Header)+2)
 	for k, v := range req.Header {
 		clone.Header[k] = v
 	}
 	clone.Header.Set("User-Agent", t.userAgent)
 	if clone.Header.Get("Accept") == "" {
-		clone.Header.Set("Accept", acceptFor(req))
+		clone.Header.Set("Accept", acceptFor(req, op))
 	}
 	resp, err := t.next.RoundTrip(clone)
 	if err == nil {
@@ -58,24 +67,25 @@ func bareVersionedType(resp *http.Response) {
 func (t *headerTransport) CloseIdleConnections() { closeIdle(t.next) }
 
 // acceptFor chooses the media type a request accepts: the version of its versioned body, else the newest version
-// of the operation it addresses.
-func acceptFor(req *http.Request) string {
+// of its operation.
+func acceptFor(req *http.Request, op *gen.Operation) string {
 	if ct := req.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/vnd.atlas.") {
 		mediaType, _, _ := strings.Cut(ct, ";")
 		return strings.TrimSpace(mediaType)
 	}
-	if op := findOperation(req.Method, req.URL.Path); op != nil && len(op.versions) > 0 {
-		return mediaTypeOf(op.versions[len(op.versions)-1])
+	if op != nil && op.Newest() != "" {
+		return mediaTypeOf(op.Newest())
 	}
 	return MediaType
 }
 
-// mediaTypeOf is version's media type; the common one is a constant, not built per call.
+// mediaTypeOf is version's media type, application/vnd.atlas.VERSION+json; the common one is a constant, not built
+// per call.
 func mediaTypeOf(version string) string {
 	if version == APIVersion {
 		return MediaType
 	}
-	return api.MediaType(version)
+	return "application/vnd.atlas." + version + "+json"
 }
 
 func closeIdle(rt http.RoundTripper) {

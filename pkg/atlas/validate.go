@@ -1,33 +1,32 @@
 package atlas
 
 import (
-	"fmt"
-	"net/netip"
 	"regexp"
 	"strings"
+
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 )
 
-// OrgIDPattern is the pattern the Atlas spec gives organization IDs: 24 lower-case hexadecimal digits.
+// OrgIDPattern is the pattern the Atlas spec gives organization, project and job IDs: 24 lower-case hexadecimal
+// digits.
 const OrgIDPattern = `^([a-f0-9]{24})$`
 
 var orgIDRegexp = regexp.MustCompile(OrgIDPattern)
 
-// InputError is a request the client refused to send because an argument is invalid.
+// InputError is a request the client refused to send because an argument is invalid: nothing was sent.
 type InputError struct {
-	Field  string // the argument, such as "orgID", "accessListIps[2]" or "body" (then Reason gives line and column)
-	Value  string // the rejected value
+	Field  string // the argument, as a user writes it: "orgID", "accessListIps[2]", "source.clusterName"
+	Value  string // the rejected value; "" when the problem is the argument's shape or absence
 	Reason string // what is wrong with it
 }
 
-func (e *InputError) Error() string {
-	if e.Field == "body" {
-		return "atlas: invalid request body: " + e.Reason
-	}
-	return fmt.Sprintf("atlas: invalid %s %q: %s", e.Field, e.Value, e.Reason)
-}
+// Error is `atlas: invalid FIELD "VALUE": REASON`, or `atlas: FIELD REASON` when there is no value to show.
+func (e *InputError) Error() string { return "atlas: " + bodycheck.Text(e.Field, e.Value, e.Reason) }
 
-// ValidateOrgID checks orgID against OrgIDPattern.
-func ValidateOrgID(orgID string) error { return validateIDs("orgID", orgID) }
+// inputError is a body problem as an *InputError.
+func inputError(p *bodycheck.Problem) *InputError {
+	return &InputError{Field: p.Field, Value: p.Value, Reason: p.Reason}
+}
 
 // validateIDs checks Atlas IDs (organizations, projects, jobs: all 24 lower-case hexadecimal digits, OrgIDPattern),
 // given as name, value pairs; the first bad one is an *InputError naming it.
@@ -44,26 +43,6 @@ func validateIDs(nameValues ...string) error {
 			reason = "has upper-case letters; " + reason
 		}
 		return &InputError{Field: name, Value: id, Reason: reason}
-	}
-	return nil
-}
-
-// ValidateAccessList checks that each entry is an IP address (IPv4 or IPv6) or a CIDR block. An empty list is valid.
-func ValidateAccessList(entries []string) error {
-	for i, entry := range entries {
-		if _, err := netip.ParseAddr(entry); err == nil {
-			continue
-		}
-		if strings.Contains(entry, "/") {
-			if _, err := netip.ParsePrefix(entry); err == nil {
-				continue
-			}
-		}
-		return &InputError{
-			Field:  fmt.Sprintf("accessListIps[%d]", i),
-			Value:  entry,
-			Reason: "not an IP address or CIDR block",
-		}
 	}
 	return nil
 }
