@@ -18,13 +18,15 @@ test: fmt-check vet check-generated
 bench-smoke:
 	cd bench && $(GO) vet ./... && $(GO) test -count=1 -bench . -benchtime=1x ./...
 
-## bench: the benchmarks, 5 runs each, as one table with the targets; then the CLI against curl --digest
+## bench: the benchmarks, 5 runs each, as one table with the targets; then the CLI against curl --digest; then
+## start-up: a fresh process creating one link-token, and atlas version against a minimal cobra program
 BENCH_COUNT ?= 5
 bench:
 	@out=$$(mktemp) && trap 'rm -f "$$out"' EXIT && \
 	(cd bench && $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) ./...) > "$$out" && \
 	(cd bench && $(GO) run ./benchtable) < "$$out"
 	@bash bench/cli_vs_curl.sh
+	@bash bench/startup.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
