@@ -113,7 +113,8 @@ func TestAnswerIsNeverLostAfterAtlasActed(t *testing.T) {
 	}
 }
 
-// A 2xx answer without a usable link-token is an error that shows the body.
+// A 2xx answer without a usable link-token is an error that shows the body. Atlas acted (the link-token may exist),
+// so the exit code is 3 (issue "Nothing lost, nothing injected" changed it from 1: a script must not simply retry).
 func TestSuccessWithoutALinkTokenFails(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, contentType, body string }{
@@ -126,8 +127,8 @@ func TestSuccessWithoutALinkTokenFails(t *testing.T) {
 		srv := emulator(t)
 		srv.InjectFaults(atlastest.Fault{Status: 201, Header: http.Header{"Content-Type": {tc.contentType}}, Body: []byte(tc.body)})
 		res := atlas(t, run{args: command + " --orgId " + orgA + " --file " + bodyFile(t, body), env: credsFor(srv)})
-		if res.code != 1 || res.stdout != tc.body || !strings.Contains(res.stderr, "201") || !strings.Contains(res.stderr, "may have been created") {
-			t.Errorf("%s: exit %d stdout %q stderr %q; want exit 1, the body on stdout and a plain message", tc.name, res.code, res.stdout, res.stderr)
+		if res.code != 3 || res.stdout != tc.body || !strings.Contains(res.stderr, "201") || !strings.Contains(res.stderr, "may have been created") {
+			t.Errorf("%s: exit %d stdout %q stderr %q; want exit 3, the body on stdout and a plain message", tc.name, res.code, res.stdout, res.stderr)
 		}
 	}
 }

@@ -206,7 +206,7 @@ func TestLiveMigrationsTreeWithWatch(t *testing.T) {
 	if res.code != 1 || !strings.Contains(res.stdout, "LIVE_MIGRATION_NOT_READY_FOR_CUTOVER") {
 		t.Errorf("early cutover: exit %d %q %s", res.code, res.stdout, res.stderr)
 	}
-	res = atlas(t, run{args: "lm describe --liveMigrationId " + field(t, m, "_id").(string) + " --watch --watch-interval 10ms --watch-timeout 100ms", env: slow})
+	res = atlas(t, run{args: "lm describe --liveMigrationId " + field(t, m, "_id").(string) + " --watch --watch-interval 10ms --watch-timeout 1s", env: slow}) // 1 s: the first poll must fit in it on a loaded machine
 	if res.code != 1 || !strings.Contains(res.stderr, "--watch-timeout") || !strings.Contains(res.stdout, "NEW") {
 		t.Errorf("--watch-timeout: exit %d %q %q", res.code, res.stdout, res.stderr)
 	}

@@ -88,31 +88,51 @@ func Run(ctx context.Context, args []string, env Environment) int {
 		apiErr *atlas.APIError
 		uw     *unwritten
 		bad    *unusable
+		lost   *lostOutput
+		acted  *actedThen
 	)
+	// What came from the server is shown harmless on a terminal, byte for byte on a pipe or in a file.
+	errorLine := func(msg string) { fmt.Fprintf(env.Stderr, "Error: %s\n", shown([]byte(msg), env.StderrIsTerminal)) }
 	switch {
+	case errors.As(err, &lost):
+		path, keepErr := keepAnswer(env, lost.op.id, lost.body)
+		if keepErr != nil {
+			errorLine(lost.Error() + "; keeping it in a file failed too (" + keepErr.Error() + "), so it follows on standard error: keep it")
+			_, _ = env.Stderr.Write(shown(lost.body, env.StderrIsTerminal))
+			fmt.Fprintln(env.Stderr)
+			return ExitUnwritten
+		}
+		errorLine(lost.Error() + ". The answer, exactly as Atlas sent it, is kept in " + path + " (mode 0600): keep it, and do not run the command again to get another")
+		return ExitUnwritten
+	case errors.As(err, &acted):
+		errorLine(acted.Error())
+		return ExitUnwritten
 	case errors.As(err, &uw):
-		_, _ = env.Stdout.Write(uw.body)
-		fmt.Fprintf(env.Stderr, "Error: %s\n", uw.Error())
+		_, _ = env.Stdout.Write(shown(uw.body, env.StdoutIsTerminal))
+		errorLine(uw.Error())
 		return ExitUnwritten
 	case errors.As(err, &bad):
-		_, _ = env.Stdout.Write(bad.body)
-		fmt.Fprintf(env.Stderr, "Error: %s\n", bad.Error())
+		_, _ = env.Stdout.Write(shown(bad.body, env.StdoutIsTerminal))
+		errorLine(bad.Error())
+		if bad.acted() {
+			return ExitUnwritten
+		}
 		return ExitFailure
 	case errors.As(err, &apiErr):
 		// As the official CLI: the error document on stdout for scripts, a readable line on stderr.
 		if len(apiErr.Body) > 0 {
-			_, _ = env.Stdout.Write(apiErr.Body)
+			_, _ = env.Stdout.Write(shown(apiErr.Body, env.StdoutIsTerminal))
 			if env.StdoutIsTerminal {
 				_, _ = io.WriteString(env.Stdout, "\n")
 			}
 		}
-		fmt.Fprintf(env.Stderr, "Error: %s\n", describeAPIError(apiErr))
+		errorLine(describeAPIError(apiErr))
 		return ExitFailure
 	case errors.As(err, new(failure)):
-		fmt.Fprintf(env.Stderr, "Error: %v\n", err)
+		errorLine(err.Error())
 		return ExitFailure
 	default:
-		fmt.Fprintf(env.Stderr, "Error: %v\n", err)
+		errorLine(err.Error())
 		return ExitUsage
 	}
 }
@@ -309,7 +329,7 @@ func (s *settings) write(env Environment, resp *response, err error) error {
 	}
 	var out []byte
 	if len(resp.Body) > 0 { // a 204 has nothing to format
-		if out, err = s.format.format(resp.Body, toTerminal); err != nil {
+		if out, err = s.format.format(resp.Body, toTerminal, s.op.isAction()); err != nil {
 			return &unwritten{op: s.op, status: resp.StatusCode, body: resp.Body, err: err}
 		}
 	}
@@ -319,7 +339,10 @@ func (s *settings) write(env Environment, resp *response, err error) error {
 		}
 		return nil
 	}
-	if _, err := env.Stdout.Write(out); err != nil {
+	if _, err := env.Stdout.Write(shown(out, toTerminal)); err != nil {
+		if s.op.isAction() {
+			return &lostOutput{op: s.op, status: resp.StatusCode, body: resp.Body, err: err}
+		}
 		return failure{err}
 	}
 	return nil

@@ -139,7 +139,7 @@ func TestFormatter(t *testing.T) {
 		f, err := newFormatter(tc.output)
 		if err == nil {
 			var out []byte
-			out, err = f.format(body, tc.terminal)
+			out, err = f.format(body, tc.terminal, true)
 			if err == nil && string(out) != tc.want {
 				t.Errorf("%s: %q, want %q", tc.output, out, tc.want)
 			}

@@ -34,7 +34,7 @@ func FuzzOutputTemplate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = format.format(body, true)
+		_, _ = format.format(body, true, true)
 	})
 }
 

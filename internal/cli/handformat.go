@@ -49,14 +49,20 @@ func (f *handFormat) check(operationID string) error {
 			value = s
 		}
 	}
-	if err := f.tmpl.Execute(io.Discard, value); err != nil {
+	var out bytes.Buffer
+	err := f.tmpl.Execute(&out, value)
+	if err == nil && bytes.Contains(out.Bytes(), noValue) {
+		err = errNoValue
+	}
+	if err != nil {
 		return fmt.Errorf("--output template does not fit the answer: %w (nothing was sent; fields are the Atlas Go SDK's names, such as {{.Id}} or {{.Status}})", err)
 	}
 	return nil
 }
 
-// render formats data, a JSON answer.
-func (f *handFormat) render(data []byte) ([]byte, error) {
+// render formats data, a JSON answer. For an action (strict), a template that prints "<no value>" did not render
+// the answer: an error, so the answer is kept whole instead.
+func (f *handFormat) render(data []byte, strict bool) ([]byte, error) {
 	var buf bytes.Buffer
 	if f.tmpl == nil {
 		if err := json.Indent(&buf, data, "", "  "); err != nil {
@@ -84,6 +90,9 @@ func (f *handFormat) render(data []byte) ([]byte, error) {
 		if err := tw.Flush(); err != nil {
 			return nil, err
 		}
+	}
+	if strict && !f.table && bytes.Contains(buf.Bytes(), noValue) {
+		return nil, fmt.Errorf("--output template: %w", errNoValue)
 	}
 	return buf.Bytes(), nil
 }

@@ -111,28 +111,39 @@ func (h *handCommand) id(cmd *cobra.Command, flagName, value, profileKey string)
 // idPattern reports whether s is an Atlas ID: 24 lower-case hexadecimal digits (atlas.OrgIDPattern).
 func idPattern(s string) bool { return bodycheck.Matches(atlas.OrgIDPattern, s) }
 
-// print writes v (a typed answer) as the output format says; once Atlas acted, a failure to write is unwritten
-// (exit 3, the JSON on stdout).
+// print writes v (a typed answer) as the output format says, harmless on a terminal. Once Atlas acted, a failure
+// to render is unwritten (exit 3, the JSON on stdout) and a failure to write is lost output (exit 3, the answer kept
+// in a 0600 file).
 func (h *handCommand) print(operationID string, v any) error {
+	op := operationByID(operationID)
 	data, err := json.Marshal(v)
 	if err != nil {
 		return failure{err}
 	}
-	out, err := h.format.render(data)
+	out, err := h.format.render(data, op.isAction())
 	if err != nil {
-		return &unwritten{op: operationByID(operationID), status: 200, body: data, err: err}
+		return &unwritten{op: op, status: 200, body: data, err: err}
 	}
-	if _, err := h.env.Stdout.Write(out); err != nil {
+	if _, err := h.env.Stdout.Write(shown(out, h.env.StdoutIsTerminal)); err != nil {
+		if op.isAction() {
+			return &lostOutput{op: op, status: 200, body: data, err: err}
+		}
 		return failure{err}
 	}
 	return nil
 }
 
-// after classifies a typed method's error: input errors are usage errors (nothing sent), the rest failures.
+// after classifies a typed method's error: input errors are usage errors (nothing sent); a 2xx answer the library
+// could not use is shown whole (exit 3 for an action: Atlas acted); the rest are failures.
 func after(err error) error {
 	var inputErr *atlas.InputError
 	if err == nil || errors.As(err, &inputErr) {
 		return err
+	}
+	var unexpected *atlas.UnexpectedResponseError
+	if errors.As(err, &unexpected) {
+		return &unusable{op: operationByID(unexpected.Operation), status: unexpected.StatusCode, body: unexpected.Body,
+			err: errors.New("the client could not use it: " + unexpected.Reason)}
 	}
 	return failure{err}
 }
@@ -377,6 +388,18 @@ func (w *watchFlags) add(cmd *cobra.Command, until string) {
 	cmd.Flags().BoolVarP(&w.watch, "watch", "w", false, "poll until "+until+", showing progress on standard error; exit 1 if the job failed")
 	cmd.Flags().DurationVar(&w.timeout, "watch-timeout", 0, "stop watching after this long (exit 1); 0: until done or interrupted")
 	cmd.Flags().DurationVar(&w.interval, "watch-interval", atlas.DefaultPollInterval, "first wait between polls; later waits grow by half, up to 15s")
+	cmd.PreRunE = func(*cobra.Command, []string) error { return w.check() }
+}
+
+// check refuses negative durations before anything is sent: -5m is not "no timeout".
+func (w *watchFlags) check() error {
+	switch {
+	case w.timeout < 0:
+		return fmt.Errorf("--watch-timeout %v is negative: write a positive duration such as 10m, or 0 (the default) for no timeout", w.timeout)
+	case w.interval < 0:
+		return fmt.Errorf("--watch-interval %v is negative: write a positive duration such as 2s", w.interval)
+	}
+	return nil
 }
 
 // context bounds a watch by --watch-timeout.
@@ -399,9 +422,16 @@ func (h *handCommand) finish(ctx context.Context, operationID string, last any, 
 	case err == nil:
 		return nil
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		return failure{fmt.Errorf("stopped watching after --watch-timeout %v: the job goes on; describe it again later", w.timeout)}
+		return failure{&watchTimedOut{w.timeout}}
 	}
 	return after(err)
+}
+
+// watchTimedOut is a watch --watch-timeout ended (exit 1): the job goes on.
+type watchTimedOut struct{ after time.Duration }
+
+func (w *watchTimedOut) Error() string {
+	return fmt.Sprintf("stopped watching after --watch-timeout %v: the job goes on; describe it again later", w.after)
 }
 
 func validationDescribeCommand(env Environment, state *runState) *cobra.Command {
@@ -512,17 +542,23 @@ func cutoverCommand(env Environment, state *runState) *cobra.Command {
 			if h.output == "" {
 				fmt.Fprint(env.Stdout, "Cutover process successfully started.\n")
 			}
+			var err2 error
 			if !w.watch {
 				if h.output == "" {
 					return nil
 				}
 				m, err := h.client.Migration(cmd.Context(), groupID, id)
 				if err != nil {
-					return after(err)
+					return cutoverStarted(id, after(err))
 				}
-				return h.print("getGroupLiveMigration", m)
+				err2 = h.print("getGroupLiveMigration", m)
+			} else {
+				err2 = h.watchMigration(cmd, groupID, id, w, atlas.MigrationDone)
 			}
-			return h.watchMigration(cmd, groupID, id, w, atlas.MigrationDone)
+			if err2 != nil && !errors.Is(err2, atlas.ErrJobFailed) && !errors.As(err2, new(*watchTimedOut)) {
+				return cutoverStarted(id, err2)
+			}
+			return err2
 		},
 	}
 	cmd.Flags().StringVar(&projectID, "projectId", "", projectIDHelp)
@@ -585,7 +621,7 @@ func (p *progress) show(line string) {
 	}
 	p.last = line
 	if p.env.StderrIsTerminal {
-		fmt.Fprint(p.env.Stderr, "\r\033[K"+line)
+		fmt.Fprint(p.env.Stderr, "\r\033[K"+harmless(line)) // our control sequence, then the server's text made harmless
 		return
 	}
 	fmt.Fprintln(p.env.Stderr, line)
@@ -596,3 +632,21 @@ func (p *progress) done() {
 		fmt.Fprintln(p.env.Stderr)
 	}
 }
+
+// cutoverStarted says, before err, that the cutover of migration id started (Atlas answered 202): whatever failed
+// afterwards, Atlas acted, so the command exits ExitUnwritten and must not simply be run again.
+func cutoverStarted(id string, err error) error {
+	return &actedThen{what: "the cutover of migration " + id + " started (Atlas answered 202 Accepted)", err: err}
+}
+
+// actedThen is a failure after Atlas acted: Run says what Atlas did, then what failed, and exits ExitUnwritten.
+type actedThen struct {
+	what string
+	err  error
+}
+
+func (a *actedThen) Error() string {
+	return a.what + ", but what followed failed: " + a.err.Error() + "; check its state before running the command again"
+}
+
+func (a *actedThen) Unwrap() error { return a.err }

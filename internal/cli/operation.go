@@ -225,7 +225,7 @@ func (u *unwritten) Error() string {
 func (u *unwritten) Unwrap() error { return u.err }
 
 // unusable is a 2xx answer that is not what the operation promises. Run prints the body to stdout and exits
-// ExitFailure.
+// ExitUnwritten when the operation is an action (Atlas acted: keep the body), ExitFailure for a read.
 type unusable struct {
 	op     *operation
 	status int
@@ -239,3 +239,9 @@ func (u *unusable) Error() string {
 }
 
 func (u *unusable) Unwrap() error { return u.err }
+
+// acted reports whether Atlas acted on the request whose answer is unusable.
+func (u *unusable) acted() bool { return u.op.isAction() }
+
+// isAction reports whether the operation may change something in Atlas: every method but GET and HEAD.
+func (o *operation) isAction() bool { return o.method != "GET" && o.method != "HEAD" }

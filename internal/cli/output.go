@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,14 +68,26 @@ func (f *formatter) check(sample any) error {
 	if f.tmpl == nil {
 		return nil
 	}
-	if err := f.tmpl.Execute(io.Discard, sample); err != nil {
+	var out bytes.Buffer
+	err := f.tmpl.Execute(&out, sample)
+	if err == nil && bytes.Contains(out.Bytes(), noValue) {
+		err = errNoValue
+	}
+	if err != nil {
 		return fmt.Errorf("--output template does not fit the answer: %w (nothing was sent; keys are the JSON names, such as {{.linkToken}})", err)
 	}
 	return nil
 }
 
-// format renders body, adding a final newline when the output goes to a terminal.
-func (f *formatter) format(body []byte, terminal bool) ([]byte, error) {
+// noValue is what text/template prints for a key an answer lacks when it is reached through index or a map's
+// zero value, which missingkey=error does not catch.
+var noValue = []byte("<no value>")
+
+var errNoValue = errors.New(`it printed "<no value>": the template names a key the answer lacks`)
+
+// format renders body, adding a final newline when the output goes to a terminal. For an action (strict), a
+// template that prints "<no value>" did not render the answer: an error, so the answer is kept whole instead.
+func (f *formatter) format(body []byte, terminal, strict bool) ([]byte, error) {
 	out := body
 	if f.tmpl != nil {
 		dec := json.NewDecoder(bytes.NewReader(body))
@@ -86,6 +99,9 @@ func (f *formatter) format(body []byte, terminal bool) ([]byte, error) {
 		var buf bytes.Buffer
 		if err := f.tmpl.Execute(&buf, data); err != nil {
 			return nil, fmt.Errorf("--output template: %w", err)
+		}
+		if strict && bytes.Contains(buf.Bytes(), noValue) {
+			return nil, fmt.Errorf("--output template: %w", errNoValue)
 		}
 		out = buf.Bytes()
 	}

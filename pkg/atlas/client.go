@@ -332,10 +332,11 @@ func (c *Client) send(ctx context.Context, op *gen.Operation, do func(context.Co
 	if err != nil {
 		return nil, fmt.Errorf("atlas: %s: reading %d response body: %w", op.ID, resp.StatusCode, err)
 	}
+	a := &answer{status: resp.StatusCode, header: resp.Header, body: body}
 	if truncated {
-		return nil, fmt.Errorf("atlas: %s: %w: %d response body exceeds %d bytes", op.ID, ErrUnexpectedResponse, resp.StatusCode, maxBodyBytes)
+		return nil, unexpected(op.ID, a, "exceeds %d bytes (the first %d are kept)", maxBodyBytes, maxBodyBytes)
 	}
-	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return a, nil
 }
 
 // ErrInsecureHTTP is returned by NewClient for a plain http:// base URL on a host that is not loopback, unless
@@ -343,16 +344,40 @@ func (c *Client) send(ctx context.Context, op *gen.Operation, do func(context.Co
 var ErrInsecureHTTP = errors.New("plain http on a host that is not loopback")
 
 // ErrUnexpectedResponse marks a 2xx answer the client cannot use: not JSON, malformed, empty, too large or missing
-// required fields. The server may have acted on the request (a link-token may exist), so it is never retried.
+// required fields. The server may have acted on the request (a link-token or a migration may exist), so it is never
+// retried; errors.As with *UnexpectedResponseError gets the answer as it came.
 var ErrUnexpectedResponse = errors.New("unexpected response")
 
-// decodeSuccess decodes a 2xx JSON body into v.
-func decodeSuccess(a *answer, v any) error {
+// UnexpectedResponseError is a 2xx answer the client could not use, kept whole: once Atlas may have acted, its
+// answer reaches the caller whatever failed afterwards (the ID of a migration that was created is in Body). It
+// matches ErrUnexpectedResponse with errors.Is.
+type UnexpectedResponseError struct {
+	Operation  string      // operationId, such as createGroupLiveMigration
+	StatusCode int         // the 2xx status
+	Header     http.Header // response headers
+	Body       []byte      // the answer as it came (at most 1 MiB)
+	Reason     string      // what is wrong with it
+}
+
+func (e *UnexpectedResponseError) Error() string {
+	return fmt.Sprintf("atlas: %s: unexpected response: %d answer %s (%d-byte body kept in the error)", e.Operation, e.StatusCode, e.Reason, len(e.Body))
+}
+
+// Is makes errors.Is(err, ErrUnexpectedResponse) hold.
+func (e *UnexpectedResponseError) Is(target error) bool { return target == ErrUnexpectedResponse }
+
+// unexpected is an *UnexpectedResponseError for answer a of op.
+func unexpected(op string, a *answer, format string, args ...any) error {
+	return &UnexpectedResponseError{Operation: op, StatusCode: a.status, Header: a.header, Body: a.body, Reason: fmt.Sprintf(format, args...)}
+}
+
+// decodeSuccess decodes a 2xx JSON body of op into v.
+func decodeSuccess(op string, a *answer, v any) error {
 	if ct := a.header.Get("Content-Type"); !isJSON(ct) {
-		return fmt.Errorf("%w: %d response has Content-Type %q, want JSON", ErrUnexpectedResponse, a.status, ct)
+		return unexpected(op, a, "has Content-Type %q, want JSON", ct)
 	}
 	if err := json.Unmarshal(a.body, v); err != nil {
-		return fmt.Errorf("%w: decoding %d response body: %w", ErrUnexpectedResponse, a.status, err)
+		return unexpected(op, a, "failed decoding: %v", err)
 	}
 	return nil
 }

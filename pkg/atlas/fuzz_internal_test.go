@@ -42,7 +42,7 @@ func FuzzCheckResponse(f *testing.F) {
 				t.Fatalf("2xx turned into an error: %v", err)
 			}
 			var token TargetOrg
-			_ = decodeSuccess(&answer{status: status, header: header, body: body}, &token)
+			_ = decodeSuccess("createLinkToken", &answer{status: status, header: header, body: body}, &token)
 			return
 		}
 		var apiErr *APIError

@@ -42,11 +42,11 @@ func (c *Client) CreateLinkToken(ctx context.Context, orgID string, req TargetOr
 		return nil, err
 	}
 	var token TargetOrg
-	if err := decodeSuccess(resp, &token); err != nil {
-		return nil, fmt.Errorf("atlas: createLinkToken: %w", err)
+	if err := decodeSuccess(opCreateLinkToken, resp, &token); err != nil {
+		return nil, err
 	}
 	if token.LinkToken == "" {
-		return nil, fmt.Errorf("atlas: createLinkToken: %w: %d response holds no linkToken", ErrUnexpectedResponse, resp.status)
+		return nil, unexpected(opCreateLinkToken, resp, "holds no linkToken")
 	}
 	return &token, nil
 }

@@ -101,7 +101,7 @@ func (c *Client) ListAvailableProjects(ctx context.Context, orgID string, opts .
 		return nil, err
 	}
 	var projects []LiveImportAvailableProject
-	err = c.call(ctx, op, &projects, func(ctx context.Context) (*http.Response, error) {
+	_, err = c.call(ctx, op, &projects, func(ctx context.Context) (*http.Response, error) {
 		return c.generated.ListAvailableProjects(ctx, orgID, nil, c.callHeaders(version))
 	})
 	return projects, err
@@ -119,11 +119,14 @@ func (c *Client) ValidateMigration(ctx context.Context, groupID string, req Migr
 		return nil, err
 	}
 	var v LiveImportValidation
-	err = c.call(ctx, op, &v, func(ctx context.Context) (*http.Response, error) {
+	resp, err := c.call(ctx, op, &v, func(ctx context.Context) (*http.Response, error) {
 		return c.generated.ValidateLiveMigrationsWithBody(ctx, groupID, nil, mediaTypeOf(version), bytes.NewReader(body), c.callHeaders(version))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if v.ID == nil {
+		return &v, unexpected(op, resp, "holds no _id; the validation may have been created")
 	}
 	return &v, nil
 }
@@ -142,7 +145,7 @@ func (c *Client) MigrationValidation(ctx context.Context, groupID, validationID 
 		return nil, err
 	}
 	var v LiveImportValidation
-	err = c.call(ctx, op, &v, func(ctx context.Context) (*http.Response, error) {
+	_, err = c.call(ctx, op, &v, func(ctx context.Context) (*http.Response, error) {
 		return c.generated.GetMigrationValidateStatus(ctx, groupID, validationID, nil, c.callHeaders(version))
 	})
 	if err != nil {
@@ -155,8 +158,8 @@ func (c *Client) MigrationValidation(ctx context.Context, groupID, validationID 
 // (ValidateMigration). Follow it with Migration or WaitForMigration, and Cutover once it is ready. The version sent
 // is req's (see MigrationRequest). The API key needs the Organization Owner role.
 //
-// Once Atlas may have acted, the answer is returned whatever else fails: a 2xx that cannot be decoded is an error
-// wrapping ErrUnexpectedResponse, and the migration may exist. The call is never retried unless Atlas proved it
+// Once Atlas may have acted, the answer is returned whatever else fails: a 2xx that cannot be decoded (or holds no
+// _id) is an *UnexpectedResponseError holding the status and the raw body, and the migration may exist. The call is never retried unless Atlas proved it
 // did not act (see RetryPolicy).
 //
 // POST /api/atlas/v2/groups/{groupId}/liveMigrations (operationId createGroupLiveMigration).
@@ -167,14 +170,14 @@ func (c *Client) CreateMigration(ctx context.Context, groupID string, req Migrat
 		return nil, err
 	}
 	var m LiveMigrationResponse
-	err = c.call(ctx, op, &m, func(ctx context.Context) (*http.Response, error) {
+	resp, err := c.call(ctx, op, &m, func(ctx context.Context) (*http.Response, error) {
 		return c.generated.CreateGroupLiveMigrationWithBody(ctx, groupID, nil, mediaTypeOf(version), bytes.NewReader(body), c.callHeaders(version))
 	})
 	if err != nil {
 		return nil, err
 	}
 	if m.ID == nil {
-		return &m, fmt.Errorf("atlas: %s: %w: the answer holds no _id; the migration may have been created", op, ErrUnexpectedResponse)
+		return &m, unexpected(op, resp, "holds no _id; the migration may have been created")
 	}
 	return &m, nil
 }
@@ -193,7 +196,7 @@ func (c *Client) Migration(ctx context.Context, groupID, liveMigrationID string,
 		return nil, err
 	}
 	var m LiveMigrationResponse
-	err = c.call(ctx, op, &m, func(ctx context.Context) (*http.Response, error) {
+	_, err = c.call(ctx, op, &m, func(ctx context.Context) (*http.Response, error) {
 		return c.generated.GetGroupLiveMigration(ctx, groupID, liveMigrationID, nil, c.callHeaders(version))
 	})
 	if err != nil {
@@ -217,24 +220,23 @@ func (c *Client) Cutover(ctx context.Context, groupID, liveMigrationID string, o
 	if err := validateIDs("groupID", groupID, "liveMigrationID", liveMigrationID); err != nil {
 		return err
 	}
-	return c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
+	_, err = c.call(ctx, op, nil, func(ctx context.Context) (*http.Response, error) {
 		return c.generated.CutoverMigration(ctx, groupID, liveMigrationID, nil, c.callHeaders(version))
 	})
+	return err
 }
 
 // call sends one typed call of op and decodes its 2xx JSON answer into out (nil: the answer is not read as JSON).
-func (c *Client) call(ctx context.Context, op string, out any, do func(context.Context) (*http.Response, error)) error {
+// The answer comes back with any decoding error, for the checks a method makes of it.
+func (c *Client) call(ctx context.Context, op string, out any, do func(context.Context) (*http.Response, error)) (*answer, error) {
 	resp, err := c.send(ctx, mustOperation(op), do)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if out == nil {
-		return nil
+		return resp, nil
 	}
-	if err := decodeSuccess(resp, out); err != nil {
-		return fmt.Errorf("atlas: %s: %w", op, err)
-	}
-	return nil
+	return resp, decodeSuccess(op, resp, out)
 }
 
 // migrationBody checks groupID and req, and returns the version req's type stands for and req as JSON, checked

@@ -11,6 +11,11 @@ import (
 // WaitForMigration waited: the job is returned with the error.
 var ErrJobFailed = errors.New("job failed")
 
+// ErrUnknownState ends a wait on a status this client does not know (one Atlas added, such as CANCELLED), or on a
+// terminal status in which the awaited condition can no longer hold (a COMPLETE migration never becomes ready for
+// cutover): unknown states fail closed. The last state read is returned with it.
+var ErrUnknownState = errors.New("unknown or final state")
+
 // Poll intervals of WaitForValidation and WaitForMigration unless WithPollInterval says otherwise: the first poll
 // comes DefaultPollInterval after the call, and each further wait is 1.5 times longer, up to DefaultMaxPollInterval.
 const (
@@ -69,8 +74,9 @@ func MigrationDone(m *LiveMigrationResponse) bool {
 
 // WaitForValidation polls validation validationID of project groupID (MigrationValidation) until it is no longer
 // PENDING, with growing intervals, and returns its last state: SUCCESS with a nil error, FAILED with an error
-// wrapping ErrJobFailed and holding its errorMessage. The wait ends with ctx (its error is returned, with the last
-// state read); an error of a poll ends it too.
+// wrapping ErrJobFailed and holding its errorMessage, any other status with an error wrapping ErrUnknownState
+// naming it. A validation whose status is absent is still pending. The wait ends with ctx (its error is returned,
+// with the last state read); an error of a poll ends it too.
 func (c *Client) WaitForValidation(ctx context.Context, groupID, validationID string, opts ...WaitOption) (*LiveImportValidation, error) {
 	s := newWaitSettings(opts)
 	return poll(ctx, s, func(ctx context.Context) (*LiveImportValidation, bool, error) {
@@ -81,21 +87,25 @@ func (c *Client) WaitForValidation(ctx context.Context, groupID, validationID st
 		if s.onValidation != nil {
 			s.onValidation(v)
 		}
-		if v.Status == nil || *v.Status == ValidationPending {
+		switch {
+		case v.Status == nil || *v.Status == ValidationPending:
 			return v, false, nil
-		}
-		if *v.Status == ValidationFailed {
+		case *v.Status == ValidationFailed:
 			return v, true, fmt.Errorf("atlas: validation %s %w: %s", validationID, ErrJobFailed, deref(v.ErrorMessage))
+		case *v.Status == ValidationSuccess:
+			return v, true, nil
 		}
-		return v, true, nil
+		return v, true, fmt.Errorf("atlas: validation %s has status %q, which this client does not know: %w", validationID, *v.Status, ErrUnknownState)
 	})
 }
 
 // WaitForMigration polls migration liveMigrationID of project groupID (Migration) until until holds
 // (ReadyForCutover, MigrationDone — the default when nil — or the caller's own), with growing intervals, and
 // returns its last state. A migration that ends FAILED or EXPIRED ends the wait with an error wrapping ErrJobFailed
-// (with that state), whatever until says. The wait ends with ctx (its error is returned, with the last state read); an error of a poll ends it
-// too.
+// (with that state), whatever until says; one that is COMPLETE while until does not hold, or has a status this
+// client does not know, ends it with an error wrapping ErrUnknownState naming the state: no wait outlives a state
+// in which its condition cannot come true. The wait ends with ctx (its error is returned, with the last state
+// read); an error of a poll ends it too.
 func (c *Client) WaitForMigration(ctx context.Context, groupID, liveMigrationID string, until MigrationCondition, opts ...WaitOption) (*LiveMigrationResponse, error) {
 	if until == nil {
 		until = MigrationDone
@@ -112,7 +122,19 @@ func (c *Client) WaitForMigration(ctx context.Context, groupID, liveMigrationID 
 		if m.Status != nil && (*m.Status == MigrationFailed || *m.Status == MigrationExpired) {
 			return m, true, fmt.Errorf("atlas: migration %s %w: %s", liveMigrationID, ErrJobFailed, *m.Status)
 		}
-		return m, until(m), nil
+		if until(m) {
+			return m, true, nil
+		}
+		if m.Status == nil {
+			return m, false, nil // not reported yet: still starting
+		}
+		switch *m.Status {
+		case MigrationNew, MigrationWorking:
+			return m, false, nil
+		case MigrationComplete:
+			return m, true, fmt.Errorf("atlas: migration %s is COMPLETE, so the awaited condition can no longer hold: %w", liveMigrationID, ErrUnknownState)
+		}
+		return m, true, fmt.Errorf("atlas: migration %s has status %q, which this client does not know: %w", liveMigrationID, *m.Status, ErrUnknownState)
 	})
 }
 
