@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -225,6 +226,8 @@ func resolve(cmd *cobra.Command, env Environment, f *apiFlags, op *operation) (*
 				v, from, op.id, strings.Join(op.versions, ", "), f.version)
 		}
 	}
+
+	warnSunset(env, op, f.version, time.Now())
 
 	// Only an explicit -o is checked strictly: a profile's or environment's output (such as "plaintext", which
 	// atlas auth login writes) is meant for other commands, and the official api commands ignore what they cannot use.

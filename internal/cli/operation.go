@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"time"
 
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
 	"github.com/atlas-linktoken/atlas-linktoken/gen/help"
@@ -245,3 +246,22 @@ func (u *unusable) acted() bool { return u.op.isAction() }
 
 // isAction reports whether the operation may change something in Atlas: every method but GET and HEAD.
 func (o *operation) isAction() bool { return o.method != "GET" && o.method != "HEAD" }
+
+// warnSunset says on stderr, as the official CLI does, that version of op is deprecated because Atlas announced a
+// sunset for it (x-sunset), naming the date and the newer version to move to; after the date it says the version
+// is sunset. The request is still sent: the message is for the user, the server decides.
+func warnSunset(env Environment, op *operation, version string, now time.Time) {
+	v := op.meta.Version(version)
+	if v == nil || v.Sunset == "" {
+		return
+	}
+	move := ""
+	if newest := op.meta.Newest(); newest != version {
+		move = fmt.Sprintf(" Move to version '%s' (--version %s).", newest, newest)
+	}
+	if date, err := time.Parse(time.DateOnly, v.Sunset); err == nil && !now.Before(date) {
+		fmt.Fprintf(env.Stderr, "error: version '%s' is deprecated for this command and has already been sunset since %s.%s\n", version, v.Sunset, move)
+		return
+	}
+	fmt.Fprintf(env.Stderr, "warning: version '%s' is deprecated for this command and will be sunset on %s.%s\n", version, v.Sunset, move)
+}

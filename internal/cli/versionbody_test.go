@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A two-version operation checks a body against the schema of the version it is sent as, and says which version
@@ -37,5 +38,26 @@ func TestBodyIsCheckedAgainstItsVersion(t *testing.T) {
 				t.Fatalf("error %q lacks %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A version with an announced sunset (x-sunset) is sent with a warning naming the date and the version to move to,
+// as the official CLI warns; past the date the message says it is sunset. Versions without one say nothing.
+func TestSunsetWarnings(t *testing.T) {
+	op := findCommandOperation(t, "createGroupLiveMigration")
+	for _, tc := range []struct {
+		version string
+		now     time.Time
+		want    string
+	}{
+		{"2023-01-01", time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), "warning: version '2023-01-01' is deprecated for this command and will be sunset on 2027-07-01. Move to version '2024-05-30' (--version 2024-05-30).\n"},
+		{"2023-01-01", time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), "error: version '2023-01-01' is deprecated for this command and has already been sunset since 2027-07-01. Move to version '2024-05-30' (--version 2024-05-30).\n"},
+		{"2024-05-30", time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), ""},
+	} {
+		var stderr strings.Builder
+		warnSunset(Environment{Stderr: &stderr}, op, tc.version, tc.now)
+		if stderr.String() != tc.want {
+			t.Errorf("%s at %s: %q, want %q", tc.version, tc.now.Format(time.DateOnly), stderr.String(), tc.want)
+		}
 	}
 }
