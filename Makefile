@@ -45,8 +45,10 @@ check-generated:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	sed "s#^output: .*#output: $$tmp/atlas.gen.go#" api/oapi-codegen.yaml > "$$tmp/config.yaml" && \
 	$(OAPI_CODEGEN) -config "$$tmp/config.yaml" api/openapi.yaml && \
-	$(GO) run ./api/cmd/genmeta -spec api/openapi.yaml -out "$$tmp" && \
-	stale=0 && for f in atlas.gen.go operations.gen.go help/help.gen.go; do \
+	mkdir -p "$$tmp/source" && sed "s#^output: .*#output: $$tmp/source/source.gen.go#" api/source/oapi-codegen.yaml > "$$tmp/source.yaml" && \
+	$(OAPI_CODEGEN) -config "$$tmp/source.yaml" api/source/openapi.yaml && \
+	$(GO) run ./api/cmd/genmeta -spec api/openapi.yaml -spec api/source/openapi.yaml -out "$$tmp" && \
+	stale=0 && for f in atlas.gen.go source/source.gen.go operations.gen.go help/help.gen.go; do \
 		diff -u "gen/$$f" "$$tmp/$$f" || stale=1; done && \
 	if [ $$stale -ne 0 ]; then echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; fi && \
 	echo "gen/ is up to date with api/openapi.yaml"

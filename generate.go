@@ -4,4 +4,5 @@
 package atlaslinktoken
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config api/oapi-codegen.yaml api/openapi.yaml
-//go:generate go run ./api/cmd/genmeta -spec api/openapi.yaml -out gen
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config api/source/oapi-codegen.yaml api/source/openapi.yaml
+//go:generate go run ./api/cmd/genmeta -spec api/openapi.yaml -spec api/source/openapi.yaml -out gen

@@ -4,6 +4,7 @@ package gen
 
 // Operation is what the library and the CLI know of one operation of api/openapi.yaml, compiled at build time.
 type Operation struct {
+	API     string   // the API it belongs to: "atlas" (api/openapi.yaml), "cloud-manager" (api/source/openapi.yaml)
 	ID      string   // operationId in our document (api/operations.txt)
 	Aliases []string // upstream's operationId, x-xgen-operation-id-override and our aliases
 	Tag     string   // the first tag, "other" when none
@@ -14,8 +15,11 @@ type Operation struct {
 	Body         bool // takes a request body
 	BodyRequired bool
 
-	// Versions are the resource versions the operation declares, oldest first.
+	// Versions are the resource versions the operation declares, oldest first (Atlas' versioned media types).
 	Versions []Version
+	// Plain is the request and answer of an unversioned operation (application/json, the v1.0 APIs); nil for a
+	// versioned one.
+	Plain *Version
 	// Action: an action behind another HTTP verb (x-xgen-method-verb-override customMethod), never idempotent.
 	Action     bool
 	Deprecated bool
@@ -108,7 +112,38 @@ func (s *Schema) Property(name string) *Schema {
 // Operations are the operations of api/openapi.yaml, sorted by operationId.
 var Operations = []Operation{
 	{
+		ID:     "connectOrganizations",
+		API:    "cloud-manager",
+		Tag:    "Live Migration",
+		Method: "POST",
+		Path:   "/api/public/v1.0/orgs/{orgId}/liveExport/migrationLink",
+		Params: []Param{
+			{Name: "envelope", In: "query", Required: false, Schema: &Schema{Type: "boolean"}},
+			{Name: "orgId", In: "path", Required: true, Schema: &Schema{Type: "string", Pattern: "^([a-f0-9]{24})$"}},
+			{Name: "pretty", In: "query", Required: false, Schema: &Schema{Type: "boolean"}},
+		},
+		Body:         true,
+		BodyRequired: true,
+		Plain:        &Version{Request: schemaCloudManagerLinkToken, Response: schemaCloudManagerConnectionStatus},
+		Success:      []int{201},
+	},
+	{
+		ID:     "connectionStatus",
+		API:    "cloud-manager",
+		Tag:    "Live Migration",
+		Method: "GET",
+		Path:   "/api/public/v1.0/orgs/{orgId}/liveExport/migrationLink/status",
+		Params: []Param{
+			{Name: "envelope", In: "query", Required: false, Schema: &Schema{Type: "boolean"}},
+			{Name: "orgId", In: "path", Required: true, Schema: &Schema{Type: "string", Pattern: "^([a-f0-9]{24})$"}},
+			{Name: "pretty", In: "query", Required: false, Schema: &Schema{Type: "boolean"}},
+		},
+		Plain:   &Version{Request: nil, Response: schemaCloudManagerConnectionStatus},
+		Success: []int{200},
+	},
+	{
 		ID:      "createGroupLiveMigration",
+		API:     "atlas",
 		Aliases: []string{"createPushMigration"},
 		Tag:     "Cloud Migration Service",
 		Method:  "POST",
@@ -128,6 +163,7 @@ var Operations = []Operation{
 	},
 	{
 		ID:      "createLinkToken",
+		API:     "atlas",
 		Aliases: []string{"createOrgLiveMigrationLinkToken"},
 		Tag:     "Cloud Migration Service",
 		Method:  "POST",
@@ -146,6 +182,7 @@ var Operations = []Operation{
 	},
 	{
 		ID:      "cutoverMigration",
+		API:     "atlas",
 		Aliases: []string{"cutoverGroupLiveMigration"},
 		Tag:     "Cloud Migration Service",
 		Method:  "PUT",
@@ -163,7 +200,21 @@ var Operations = []Operation{
 		Success: []int{202},
 	},
 	{
+		ID:     "deleteConnection",
+		API:    "cloud-manager",
+		Tag:    "Live Migration",
+		Method: "DELETE",
+		Path:   "/api/public/v1.0/orgs/{orgId}/liveExport/migrationLink",
+		Params: []Param{
+			{Name: "envelope", In: "query", Required: false, Schema: &Schema{Type: "boolean"}},
+			{Name: "orgId", In: "path", Required: true, Schema: &Schema{Type: "string", Pattern: "^([a-f0-9]{24})$"}},
+			{Name: "pretty", In: "query", Required: false, Schema: &Schema{Type: "boolean"}},
+		},
+		Success: []int{204},
+	},
+	{
 		ID:      "deleteLinkTokens",
+		API:     "atlas",
 		Aliases: []string{"deleteOrgLiveMigrationLinkTokens", "deleteLinkToken"},
 		Tag:     "Cloud Migration Service",
 		Method:  "DELETE",
@@ -179,6 +230,7 @@ var Operations = []Operation{
 	},
 	{
 		ID:      "getGroupLiveMigration",
+		API:     "atlas",
 		Aliases: []string{"getPushMigration"},
 		Tag:     "Cloud Migration Service",
 		Method:  "GET",
@@ -196,6 +248,7 @@ var Operations = []Operation{
 	},
 	{
 		ID:      "getMigrationValidateStatus",
+		API:     "atlas",
 		Aliases: []string{"getGroupLiveMigrationValidateStatus", "getValidationStatus"},
 		Tag:     "Cloud Migration Service",
 		Method:  "GET",
@@ -213,6 +266,7 @@ var Operations = []Operation{
 	},
 	{
 		ID:      "listAvailableProjects",
+		API:     "atlas",
 		Aliases: []string{"listOrgLiveMigrationAvailableProjects", "listSourceProjects"},
 		Tag:     "Cloud Migration Service",
 		Method:  "GET",
@@ -229,6 +283,7 @@ var Operations = []Operation{
 	},
 	{
 		ID:      "validateLiveMigrations",
+		API:     "atlas",
 		Aliases: []string{"validateGroupLiveMigrations", "validateMigration"},
 		Tag:     "Cloud Migration Service",
 		Method:  "POST",
@@ -250,6 +305,8 @@ var Operations = []Operation{
 }
 
 var schemaAvailableClustersDeployment = &Schema{Name: "AvailableClustersDeployment", Type: "object", Properties: []Property{{Name: "agentVersion", Schema: &Schema{Type: "string", ReadOnly: true}}, {Name: "clusterId", Schema: &Schema{Type: "string", Pattern: "^([a-f0-9]{24})$", ReadOnly: true}}, {Name: "dbSizeBytes", Schema: &Schema{Type: "integer", Format: "int64", ReadOnly: true}}, {Name: "featureCompatibilityVersion", Schema: &Schema{Type: "string", ReadOnly: true}}, {Name: "managed", Schema: &Schema{Type: "boolean", ReadOnly: true}}, {Name: "mongoDBVersion", Schema: &Schema{Type: "string", ReadOnly: true}}, {Name: "name", Schema: &Schema{Type: "string", ReadOnly: true}}, {Name: "oplogSizeMB", Schema: &Schema{Type: "integer", Format: "int32", ReadOnly: true}}, {Name: "sharded", Schema: &Schema{Type: "boolean", ReadOnly: true}}, {Name: "shardsSize", Schema: &Schema{Type: "integer", Format: "int32", ReadOnly: true}}, {Name: "tlsEnabled", Schema: &Schema{Type: "boolean", ReadOnly: true}}}, Required: []string{"featureCompatibilityVersion", "managed", "mongoDBVersion", "name", "sharded", "tlsEnabled"}}
+var schemaCloudManagerConnectionStatus = &Schema{Name: "ConnectionStatus", Type: "object", Properties: []Property{{Name: "status", Schema: &Schema{Type: "string", Enum: []string{"SYNCED", "NOT_SYNCED"}, ReadOnly: true}}}, Required: []string{"status"}}
+var schemaCloudManagerLinkToken = &Schema{Name: "LinkToken", Type: "object", Properties: []Property{{Name: "linkToken", Schema: &Schema{Type: "string", MinLength: 1, WriteOnly: true}}}, Required: []string{"linkToken"}}
 var schemaDestination = &Schema{Name: "Destination", Type: "object", Properties: []Property{{Name: "clusterName", Schema: &Schema{Type: "string", MinLength: 1}}, {Name: "groupId", Schema: &Schema{Type: "string", Pattern: "^([a-f0-9]{24})$"}}, {Name: "hostnameSchemaType", Schema: &Schema{Type: "string", Enum: []string{"PUBLIC", "PRIVATE_LINK", "VPC_PEERING"}, MinLength: 1}}, {Name: "privateLinkId", Schema: &Schema{Type: "string", Nullable: true}}}, Required: []string{"clusterName", "groupId", "hostnameSchemaType"}}
 var schemaLink = &Schema{Name: "Link", Type: "object", Properties: []Property{{Name: "href", Schema: &Schema{Type: "string"}}, {Name: "rel", Schema: &Schema{Type: "string"}}}}
 var schemaLiveImportAvailableProject = &Schema{Name: "LiveImportAvailableProject", Type: "object", Properties: []Property{{Name: "deployments", Schema: &Schema{Type: "array", Items: schemaAvailableClustersDeployment}}, {Name: "migrationHosts", Schema: &Schema{Type: "array", Items: &Schema{Type: "string"}}}, {Name: "name", Schema: &Schema{Type: "string", MinLength: 1, MaxLength: count(64), ReadOnly: true}}, {Name: "projectId", Schema: &Schema{Type: "string", Pattern: "^([a-f0-9]{24})$", ReadOnly: true}}}, Required: []string{"deployments", "migrationHosts", "name", "projectId"}}

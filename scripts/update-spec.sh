@@ -37,7 +37,7 @@ go run ./api/cmd/specdiff -old api/openapi.yaml -new "$work/api/openapi.yaml" -r
   ${allow:+-allow-breaking} ||
   fail "change report (breaking changes are refused unless ALLOW_BREAKING=1)"
 cp "$work/api/openapi.yaml" api/openapi.yaml && cp "$work/gen/atlas.gen.go" gen/atlas.gen.go &&
-  cp "$work/gen/operations.gen.go" gen/operations.gen.go && cp "$work/gen/help/help.gen.go" gen/help/help.gen.go &&
+  cp "$work/gen/operations.gen.go" gen/operations.gen.go && cp "$work/gen/source/source.gen.go" gen/source/source.gen.go && cp "$work/gen/help/help.gen.go" gen/help/help.gen.go &&
   cp "$work/api/CHANGES.txt" api/CHANGES.txt ||
   fail "replace the files"
 echo "update-spec: done; api/openapi.yaml and gen/ updated, change report in api/CHANGES.txt"

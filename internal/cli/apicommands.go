@@ -35,6 +35,9 @@ func addAPICommands(apiCmd *cobra.Command, env Environment, state *runState) {
 	groups := map[string]*cobra.Command{}
 	for i := range gen.Operations {
 		op := &gen.Operations[i]
+		if op.API != "atlas" {
+			continue // the source side's commands are under atlas cloud-manager and atlas ops-manager
+		}
 		group, ok := groups[op.Tag]
 		if !ok {
 			description := help.TagDescription(op.Tag)

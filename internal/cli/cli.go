@@ -180,6 +180,7 @@ func newRootCommand(env Environment, state *runState) *cobra.Command {
 	root.AddCommand(apiCmd)
 	addAPICommands(apiCmd, env, state)
 	addLiveMigrationCommands(root, env, state)
+	addSourceCommands(root, env, state)
 	rejectUnknownCommands(root)
 	return root
 }

@@ -44,7 +44,10 @@ func (f *handFormat) check(operationID string) error {
 		return nil
 	}
 	value := map[string]any{}
-	if schema := operationByID(operationID).response(""); schema != nil {
+	if operationID == linkDescribeAnswer {
+		value = sdkCase(map[string]any{"orgId": "string", "sourceOrgId": "string", "status": "SYNCED",
+			"availableProjects": []any{sample(operationByID("listAvailableProjects").response(""))}, "availableProjectNames": []any{"string"}}).(map[string]any)
+	} else if schema := operationByID(operationID).response(""); schema != nil {
 		if s, ok := sdkCase(sample(schema)).(map[string]any); ok {
 			value = s
 		}

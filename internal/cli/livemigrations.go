@@ -32,10 +32,13 @@ const (
 	validationTable = "ID\tPROJECT ID\tSOURCE PROJECT ID\tSTATUS\n{{.Id}}\t{{.GroupId}}\t{{.SourceGroupId}}\t{{.Status}}\n"
 )
 
+// liveMigrationsAliases are the official CLI's aliases of liveMigrations.
+var liveMigrationsAliases = []string{"lm", "liveMigration", "livemigrations", "livemigration", "live-migrations", "live-migration"}
+
 func addLiveMigrationCommands(root *cobra.Command, env Environment, state *runState) {
 	lm := &cobra.Command{
 		Use:     "liveMigrations",
-		Aliases: []string{"lm", "liveMigration", "livemigrations", "livemigration", "live-migrations", "live-migration"},
+		Aliases: liveMigrationsAliases,
 		Short:   "Manage a push live migration from Cloud Manager or Ops Manager to Atlas.",
 		Long: "Manage a push live migration from Cloud Manager or Ops Manager to Atlas: link the organization, validate, " +
 			"migrate, cut over.\n\nA source password comes from --sourcePassword, the " + sourcePasswordEnv +
@@ -44,7 +47,7 @@ func addLiveMigrationCommands(root *cobra.Command, env Environment, state *runSt
 	link := &cobra.Command{Use: "link", Short: "Manage the link-token of a push live migration."}
 	validation := &cobra.Command{Use: "validation", Aliases: []string{"validations"}, Short: "Manage validation jobs of push live migrations."}
 	lm.AddCommand(link, validation)
-	link.AddCommand(linkCreateCommand(env, state), linkDeleteCommand(env, state))
+	link.AddCommand(linkCreateCommand(env, state), linkDescribeCommand(env, state), linkDeleteCommand(env, state))
 	validation.AddCommand(migrationRequestCommand(env, state, "create", "Create one validation job for a push live migration.", true),
 		validationDescribeCommand(env, state))
 	lm.AddCommand(migrationRequestCommand(env, state, "create", "Create a new push live migration.", false),
@@ -150,15 +153,25 @@ func after(err error) error {
 
 func linkCreateCommand(env Environment, state *runState) *cobra.Command {
 	h := &handCommand{env: env, state: state}
-	var orgID string
+	var orgID, sourceOrgID, sourceProfile string
 	var ips []string
 	cmd := &cobra.Command{
-		Use:     "create",
-		Short:   "Create one new link-token for a push live migration.",
-		Example: "  atlas liveMigrations link create --accessListIp 203.0.113.7,198.51.100.0/24 --orgId 4888442a3354817a7320eb61",
-		Args:    cobra.NoArgs,
+		Use:   "create",
+		Short: "Create one new link-token for a push live migration.",
+		Long: "Create one new link-token for a push live migration.\n\nWith --sourceOrgId and --sourceProfile it also connects the Cloud Manager or Ops Manager " +
+			"organization to it, in one command: the link-token goes from Atlas to the source and is never printed or stored. If connecting fails, " +
+			"the Atlas link is removed again (its API key with it), so nothing is left half-linked; only if that removal fails too is the link-token " +
+			"kept, in a 0600 file the message names.\n\n" + settingsHelp,
+		Example: "  atlas liveMigrations link create --accessListIp 203.0.113.7,198.51.100.0/24 --orgId 4888442a3354817a7320eb61\n" +
+			"  atlas liveMigrations link create --accessListIp 203.0.113.7 --sourceOrgId 5e2211c17a3e5a48f5497de1 --sourceProfile cloudmanager",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := h.setup(cmd, "createLinkToken", "Link-token '{{.LinkToken}}' successfully created.\n"); err != nil {
+			handshake := cmd.Flags().Changed("sourceOrgId") || cmd.Flags().Changed("sourceProfile")
+			table, answerOf := "Link-token '{{.LinkToken}}' successfully created.\n", "createLinkToken"
+			if handshake {
+				table, answerOf = handshakeTable, "connectOrganizations"
+			}
+			if err := h.setup(cmd, answerOf, table); err != nil {
 				return err
 			}
 			org, err := h.id(cmd, "orgId", orgID, "org_id")
@@ -170,7 +183,11 @@ func linkCreateCommand(env Environment, state *runState) *cobra.Command {
 					return fmt.Errorf("--accessListIp %q (entry %d): not an IP address or CIDR block: write 203.0.113.7 or 198.51.100.0/24", ip, i+1)
 				}
 			}
-			token, err := h.client.CreateLinkToken(cmd.Context(), org, atlas.TargetOrgRequest{AccessListIPs: append([]string{}, ips...)})
+			request := atlas.TargetOrgRequest{AccessListIPs: append([]string{}, ips...)}
+			if handshake {
+				return h.handshake(cmd, org, sourceOrgID, sourceProfile, request)
+			}
+			token, err := h.client.CreateLinkToken(cmd.Context(), org, request)
 			if err != nil {
 				return after(err)
 			}
@@ -179,6 +196,8 @@ func linkCreateCommand(env Environment, state *runState) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&orgID, "orgId", "", orgIDHelp)
 	cmd.Flags().StringSliceVar(&ips, "accessListIp", []string{}, "IP address access list entries that are associated with the link-token.")
+	cmd.Flags().StringVar(&sourceOrgID, "sourceOrgId", "", "Cloud Manager or Ops Manager organization to connect with the new link-token (needs --sourceProfile); the link-token is then never printed.")
+	cmd.Flags().StringVar(&sourceProfile, "sourceProfile", "", "profile of config.toml holding the source organization's API key (and ops_manager_url for Ops Manager); the environment's settings are Atlas'.")
 	h.addOutputFlag(cmd)
 	return cmd
 }
@@ -188,22 +207,27 @@ func linkDeleteCommand(env Environment, state *runState) *cobra.Command {
 	var orgID string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "delete",
-		Short: "Delete one link-token.",
-		Args:  cobra.NoArgs,
+		Use:     "delete",
+		Aliases: []string{"rm"},
+		Short:   "Delete one link-token.",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := h.setup(cmd, "deleteLinkTokens", "Link-token deleted\n"); err != nil {
+			if err := h.setup(cmd, "deleteLinkTokens", ""); err != nil {
 				return err
 			}
 			org, err := h.id(cmd, "orgId", orgID, "org_id")
 			if err != nil {
 				return err
 			}
-			if err := confirm(env, force, "Are you sure you want to delete the link-token of organization "+org+"?"); err != nil {
+			if err := confirmDelete(env, force, "Are you sure you want to delete: "+org); err != nil {
 				return err
 			}
 			if err := h.client.DeleteLinkToken(cmd.Context(), org); err != nil {
 				return after(err)
+			}
+			if h.format.table {
+				fmt.Fprintf(env.Stdout, linkDeletedMessage, org) // the official CLI's message
+				return nil
 			}
 			return h.print("deleteLinkTokens", map[string]any{})
 		},

@@ -53,8 +53,12 @@ func operationByID(id string) *operation {
 	return &operation{id: id, meta: &gen.Operation{ID: id}}
 }
 
-// request is the request body's schema in version, nil when there is none.
+// request is the request body's schema in version (the only one of an unversioned operation), nil when there is
+// none.
 func (o *operation) request(version string) *gen.Schema {
+	if o.meta.Plain != nil {
+		return o.meta.Plain.Request
+	}
 	if v := o.meta.Version(version); v != nil {
 		return v.Request
 	}
@@ -63,6 +67,9 @@ func (o *operation) request(version string) *gen.Schema {
 
 // response is the success answer's schema in version (else the newest version's), nil when it answers no body.
 func (o *operation) response(version string) *gen.Schema {
+	if o.meta.Plain != nil {
+		return o.meta.Plain.Response
+	}
 	if v := o.meta.Version(version); v != nil {
 		return v.Response
 	}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
+	"github.com/atlas-linktoken/atlas-linktoken/gen/source"
 	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 )
 
@@ -65,7 +66,8 @@ type Client struct {
 	timeout    time.Duration // applied when a call's context has no deadline; 0: none
 	retry      RetryPolicy
 	generated  *gen.Client
-	httpClient *http.Client // the request path: headers → retry → auth → the caller's transport
+	source     *source.Client // the Cloud Manager and Ops Manager side
+	httpClient *http.Client   // the request path: headers → retry → auth → the caller's transport
 }
 
 // Option configures a Client. Options check their input; NewClient reports the first problem.
@@ -244,7 +246,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("atlas: %w", err)
 	}
-	c.generated, c.httpClient = generated, httpClient
+	sourceClient, err := source.NewClient(c.baseURL, source.WithHTTPClient(httpClient))
+	if err != nil {
+		return nil, fmt.Errorf("atlas: %w", err)
+	}
+	c.generated, c.source, c.httpClient = generated, sourceClient, httpClient
 	return c, nil
 }
 

@@ -73,7 +73,10 @@ func acceptFor(req *http.Request, op *gen.Operation) string {
 		mediaType, _, _ := strings.Cut(ct, ";")
 		return strings.TrimSpace(mediaType)
 	}
-	if op != nil && op.Newest() != "" {
+	switch {
+	case op != nil && op.Plain != nil:
+		return "application/json" // an unversioned API: Cloud Manager's and Ops Manager's v1.0
+	case op != nil && op.Newest() != "":
 		return mediaTypeOf(op.Newest())
 	}
 	return MediaType

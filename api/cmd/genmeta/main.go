@@ -11,7 +11,10 @@
 //   - gen/help/help.gen.go (package help): the summaries and descriptions of operations, parameters and tags, for
 //     the CLI's help only.
 //
-//     go run ./api/cmd/genmeta [-spec api/openapi.yaml] [-out gen]
+//     go run ./api/cmd/genmeta [-spec api/openapi.yaml] [-spec api/source/openapi.yaml ...] [-out gen]
+//
+// Each document's operations join one table; a document names its API in info.x-api ("atlas" when absent, such as
+// "cloud-manager" for the source side).
 //
 // The output is deterministic (everything sorted) and gofmt'ed; `make check-generated` fails when it is stale.
 package main
@@ -44,31 +47,46 @@ func main() {
 
 func run(args []string) error {
 	flags := flag.NewFlagSet("genmeta", flag.ContinueOnError)
-	specPath := flags.String("spec", "api/openapi.yaml", "the trimmed OpenAPI `file`")
+	var specPaths []string
+	flags.Func("spec", "an OpenAPI `file` (repeatable; default api/openapi.yaml)", func(v string) error { specPaths = append(specPaths, v); return nil })
 	outDir := flags.String("out", "gen", "output `directory` (gen/operations.gen.go and gen/help/help.gen.go)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(*specPath)
+	if len(specPaths) == 0 {
+		specPaths = []string{"api/openapi.yaml"}
+	}
+	var docs []*openapi3.T
+	var ops []op
+	for _, path := range specPaths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := doc.Validate(context.Background(), openapi3.SetRegexCompiler(api.CompilePattern)); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		found, err := collect(doc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		docs, ops = append(docs, doc), append(ops, found...)
+	}
+	slices.SortFunc(ops, func(a, b op) int { return strings.Compare(a.id, b.id) })
+	for i := 1; i < len(ops); i++ {
+		if ops[i].id == ops[i-1].id {
+			return fmt.Errorf("operationId %s is used twice", ops[i].id)
+		}
+	}
+	meta, err := renderMeta(docs, ops)
 	if err != nil {
 		return err
 	}
-	doc, err := openapi3.NewLoader().LoadFromData(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *specPath, err)
-	}
-	if err := doc.Validate(context.Background(), openapi3.SetRegexCompiler(api.CompilePattern)); err != nil {
-		return fmt.Errorf("%s: %w", *specPath, err)
-	}
-	ops, err := collect(doc)
-	if err != nil {
-		return err
-	}
-	meta, err := renderMeta(doc, ops)
-	if err != nil {
-		return err
-	}
-	help, err := renderHelp(doc, ops)
+	help, err := renderHelp(docs, ops)
 	if err != nil {
 		return err
 	}
@@ -83,9 +101,10 @@ func run(args []string) error {
 
 // op is one operation as the generator sees it.
 type op struct {
-	id, method, path string
-	raw              *openapi3.Operation
-	versions         []version
+	id, method, path, api string
+	raw                   *openapi3.Operation
+	versions              []version
+	plain                 version // the application/json request and answer of an unversioned API (date "")
 }
 
 type version struct {
@@ -108,7 +127,17 @@ func collect(doc *openapi3.T) ([]op, error) {
 			if o.OperationID == "" {
 				return nil, fmt.Errorf("%s %s has no operationId", method, path)
 			}
-			entry := op{id: o.OperationID, method: method, path: path, raw: o}
+			entry := op{id: o.OperationID, method: method, path: path, raw: o, api: apiName(doc)}
+			if o.RequestBody != nil && o.RequestBody.Value != nil {
+				if media := o.RequestBody.Value.Content.Get("application/json"); media != nil {
+					entry.plain.request = media.Schema
+				}
+			}
+			for _, status := range successStatuses(o) {
+				if media := o.Responses.Status(status).Value.Content.Get("application/json"); media != nil && entry.plain.response == nil {
+					entry.plain.response = media.Schema
+				}
+			}
 			byDate := map[string]*version{}
 			get := func(date string) *version {
 				if byDate[date] == nil {
@@ -154,13 +183,15 @@ func collect(doc *openapi3.T) ([]op, error) {
 			out = append(out, entry)
 		}
 	}
-	slices.SortFunc(out, func(a, b op) int { return strings.Compare(a.id, b.id) })
-	for i := 1; i < len(out); i++ {
-		if out[i].id == out[i-1].id {
-			return nil, fmt.Errorf("operationId %s is used twice", out[i].id)
-		}
-	}
 	return out, nil
+}
+
+// apiName is the API a document describes: info.x-api, "atlas" when absent.
+func apiName(doc *openapi3.T) string {
+	if name, ok := doc.Info.Extensions["x-api"].(string); ok && name != "" {
+		return name
+	}
+	return "atlas"
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
@@ -215,17 +246,39 @@ func isAction(o *openapi3.Operation) bool {
 // schemaWriter emits schemas as Go values: one package-level variable per component schema, inline literals for
 // the rest.
 type schemaWriter struct {
-	doc   *openapi3.T
-	names map[*openapi3.Schema]string // component schema → its name
-	used  map[string]bool             // components to emit
-	queue []string
+	names  map[*openapi3.Schema]string // component schema → its variable's name
+	byVar  map[string]component        // variable name → the component
+	used   map[string]bool             // variables to emit
+	queue  []string
+	prefix map[*openapi3.T]string
 }
 
-func newSchemaWriter(doc *openapi3.T) *schemaWriter {
-	w := &schemaWriter{doc: doc, names: map[*openapi3.Schema]string{}, used: map[string]bool{}}
-	for name, ref := range doc.Components.Schemas {
-		if ref.Value != nil {
-			w.names[ref.Value] = name
+// component is a component schema with its name in its document.
+type component struct {
+	name   string
+	schema *openapi3.Schema
+}
+
+// newSchemaWriter knows the component schemas of docs; those of documents other than the Atlas one get their API's
+// name in their variable's (schemaCloudManagerApiError), so that equal names in two documents do not collide.
+func newSchemaWriter(docs []*openapi3.T) *schemaWriter {
+	w := &schemaWriter{names: map[*openapi3.Schema]string{}, byVar: map[string]component{}, used: map[string]bool{}}
+	for _, doc := range docs {
+		prefix := ""
+		if api := apiName(doc); api != "atlas" {
+			for _, word := range strings.Split(api, "-") {
+				if word != "" {
+					prefix += strings.ToUpper(word[:1]) + word[1:]
+				}
+			}
+			prefix = goIdent(prefix)
+		}
+		for name, ref := range doc.Components.Schemas {
+			if ref.Value != nil {
+				v := "schema" + prefix + goIdent(name)
+				w.names[ref.Value] = v
+				w.byVar[v] = component{name, ref.Value}
+			}
 		}
 	}
 	return w
@@ -236,12 +289,12 @@ func (w *schemaWriter) ref(r *openapi3.SchemaRef) (string, error) {
 	if r == nil || r.Value == nil {
 		return "nil", nil
 	}
-	if name, ok := w.names[r.Value]; ok {
-		if !w.used[name] {
-			w.used[name] = true
-			w.queue = append(w.queue, name)
+	if v, ok := w.names[r.Value]; ok {
+		if !w.used[v] {
+			w.used[v] = true
+			w.queue = append(w.queue, v)
 		}
-		return "schema" + goIdent(name), nil
+		return v, nil
 	}
 	return w.literal("", r.Value)
 }
@@ -358,14 +411,14 @@ func goIdent(name string) string {
 const header = "// Code generated by api/cmd/genmeta from api/openapi.yaml; DO NOT EDIT.\n\n"
 
 // renderMeta writes gen/operations.gen.go: the types, the operation table, then the component schemas it uses.
-func renderMeta(doc *openapi3.T, ops []op) ([]byte, error) {
-	w := newSchemaWriter(doc)
+func renderMeta(docs []*openapi3.T, ops []op) ([]byte, error) {
+	w := newSchemaWriter(docs)
 	b := &bytes.Buffer{}
 	b.WriteString(header)
 	b.WriteString(metaTypes)
 	b.WriteString("// Operations are the operations of api/openapi.yaml, sorted by operationId.\nvar Operations = []Operation{\n")
 	for _, o := range ops {
-		fmt.Fprintf(b, "{\nID: %q,\n", o.id)
+		fmt.Fprintf(b, "{\nID: %q,\nAPI: %q,\n", o.id, o.api)
 		if aliases := api.OperationAliases(o.raw); len(aliases) > 0 {
 			fmt.Fprintf(b, "Aliases: %s,\n", quoteSlice(aliases))
 		}
@@ -410,6 +463,17 @@ func renderMeta(doc *openapi3.T, ops []op) ([]byte, error) {
 			}
 			b.WriteString("},\n")
 		}
+		if o.plain.request != nil || o.plain.response != nil {
+			req, err := w.ref(o.plain.request)
+			if err != nil {
+				return nil, err
+			}
+			resp, err := w.ref(o.plain.response)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(b, "Plain: &Version{Request: %s, Response: %s},\n", req, resp)
+		}
 		if isAction(o.raw) {
 			b.WriteString("Action: true,\n")
 		}
@@ -428,17 +492,18 @@ func renderMeta(doc *openapi3.T, ops []op) ([]byte, error) {
 	var bodies []string
 	for len(w.queue) > 0 {
 		sort.Strings(w.queue)
-		name := w.queue[0]
+		v := w.queue[0]
 		w.queue = w.queue[1:]
-		if emitted[name] {
+		if emitted[v] {
 			continue
 		}
-		emitted[name] = true
-		lit, err := w.literal(name, w.doc.Components.Schemas[name].Value)
+		emitted[v] = true
+		c := w.byVar[v]
+		lit, err := w.literal(c.name, c.schema)
 		if err != nil {
 			return nil, err
 		}
-		bodies = append(bodies, fmt.Sprintf("var schema%s = %s\n", goIdent(name), lit))
+		bodies = append(bodies, fmt.Sprintf("var %s = %s\n", v, lit))
 	}
 	sort.Strings(bodies)
 	for _, body := range bodies {
@@ -456,6 +521,7 @@ const metaTypes = `package gen
 
 // Operation is what the library and the CLI know of one operation of api/openapi.yaml, compiled at build time.
 type Operation struct {
+	API     string   // the API it belongs to: "atlas" (api/openapi.yaml), "cloud-manager" (api/source/openapi.yaml)
 	ID      string   // operationId in our document (api/operations.txt)
 	Aliases []string // upstream's operationId, x-xgen-operation-id-override and our aliases
 	Tag     string   // the first tag, "other" when none
@@ -466,8 +532,11 @@ type Operation struct {
 	Body         bool // takes a request body
 	BodyRequired bool
 
-	// Versions are the resource versions the operation declares, oldest first.
+	// Versions are the resource versions the operation declares, oldest first (Atlas' versioned media types).
 	Versions []Version
+	// Plain is the request and answer of an unversioned operation (application/json, the v1.0 APIs); nil for a
+	// versioned one.
+	Plain *Version
 	// Action: an action behind another HTTP verb (x-xgen-method-verb-override customMethod), never idempotent.
 	Action     bool
 	Deprecated bool
@@ -559,7 +628,7 @@ func (s *Schema) Property(name string) *Schema {
 
 `
 
-func renderHelp(doc *openapi3.T, ops []op) ([]byte, error) {
+func renderHelp(docs []*openapi3.T, ops []op) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(header)
 	b.WriteString(`// Package help holds the prose of api/openapi.yaml the CLI shows in --help: summaries and descriptions of
@@ -630,7 +699,10 @@ func (o Operation) ParamDescription(name string) string {
 		b.WriteString("},\n")
 	}
 	b.WriteString("}\n\n// Tags are the document's tags, by name.\nvar Tags = []Tag{\n")
-	tags := slices.Clone(doc.Tags)
+	var tags openapi3.Tags
+	for _, doc := range docs {
+		tags = append(tags, doc.Tags...)
+	}
 	slices.SortFunc(tags, func(a, b *openapi3.Tag) int { return strings.Compare(a.Name, b.Name) })
 	for _, t := range tags {
 		fmt.Fprintf(&b, "{%q, %q},\n", t.Name, t.Description)
