@@ -59,6 +59,7 @@ func (f failure) Unwrap() error { return f.err }
 type runState struct {
 	sent  atomic.Bool // any request left the process
 	wrote atomic.Bool // a request that may change something (not GET or HEAD) left the process
+	tree  atomic.Bool // a command of the hand-written trees runs: Atlas' error documents go to stderr only
 }
 
 // Run executes the command line args and returns the exit code. When ctx ends (the binary cancels it on SIGINT and
@@ -120,8 +121,9 @@ func Run(ctx context.Context, args []string, env Environment) int {
 		}
 		return ExitFailure
 	case errors.As(err, &apiErr):
-		// As the official CLI: the error document on stdout for scripts, a readable line on stderr.
-		if len(apiErr.Body) > 0 {
+		// As the official CLI: for `atlas api`, the error document on stdout for scripts and a readable line on
+		// stderr; for the hand-written trees, the line on stderr only.
+		if len(apiErr.Body) > 0 && !state.tree.Load() {
 			_, _ = env.Stdout.Write(shown(apiErr.Body, env.StdoutIsTerminal))
 			if env.StdoutIsTerminal {
 				_, _ = io.WriteString(env.Stdout, "\n")
@@ -230,16 +232,10 @@ func resolve(cmd *cobra.Command, env Environment, f *apiFlags, op *operation) (*
 
 	warnSunset(env, op, f.version, time.Now())
 
-	// Only an explicit -o is checked strictly: a profile's or environment's output (such as "plaintext", which
-	// atlas auth login writes) is meant for other commands, and the official api commands ignore what they cannot use.
+	// Only an explicit -o counts: a profile's or environment's output (such as "plaintext", which atlas auth login
+	// writes, or a go-template meant for the liveMigrations tree) is for other commands; the official api commands
+	// ignore it, and print JSON.
 	output := f.output
-	if !cmd.Flags().Changed("output") {
-		if o := cfg.get("output"); o != "" {
-			if _, err := newFormatter(o); err == nil {
-				output = o
-			}
-		}
-	}
 	format, err := newFormatter(output)
 	if err != nil {
 		return nil, err

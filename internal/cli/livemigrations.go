@@ -83,6 +83,13 @@ func (h *handCommand) setup(cmd *cobra.Command, operationID, table string) error
 		fmt.Fprintln(h.env.Stderr, "Warning:", w)
 	}
 	h.cfg = cfg
+	h.state.tree.Store(true) // its errors go to stderr only, as the official tree's
+	if !cmd.Flags().Changed("output") {
+		// As the official CLI: the profile's or environment's output (json, a template) applies to the tree.
+		if o := cfg.get("output"); o == "json" || strings.HasPrefix(o, "go-template") || strings.Contains(o, "{{") {
+			h.output = o
+		}
+	}
 	if h.format, err = newHandFormat(h.output, table); err != nil {
 		return err
 	}

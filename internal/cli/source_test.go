@@ -172,3 +172,30 @@ func TestSourceLinkCreateTakesTheTokenQuietly(t *testing.T) {
 		t.Errorf("no token: exit %d %s", code, stderr)
 	}
 }
+
+// Where scripts meet the official CLI: a profile's or environment's output applies to the liveMigrations tree
+// (json, a template) and not to `atlas api` (which ignores a go-template there and prints JSON).
+func TestOutputFromTheEnvironmentAsTheOfficialCLI(t *testing.T) {
+	emu := newTestEmulator(t)
+	for _, tc := range []struct{ output, args, want string }{
+		{"json", "liveMigrations link create --accessListIp 203.0.113.7", "{\n  \"linkToken\": "},
+		{"go-template={{len .LinkToken}}", "liveMigrations link create --accessListIp 203.0.113.7", ""},
+		{"go-template={{len .linkToken}}", "api cloudMigrationService createLinkToken", `{"linkToken":`},
+	} {
+		settings := emulatorSettings(emu.URL)
+		settings["MONGODB_ATLAS_OUTPUT"] = tc.output
+		var stdout, stderr bytes.Buffer
+		env := Environment{Stdin: strings.NewReader(`{"accessListIps":["203.0.113.7"]}`), StdinIsPiped: true, Stdout: &stdout, Stderr: &stderr,
+			Getenv: func(k string) string { return settings[k] }}
+		if code := Run(context.Background(), strings.Fields(tc.args), env); code != ExitOK {
+			t.Fatalf("%s with output %s: exit %d %s", tc.args, tc.output, code, stderr.String())
+		}
+		got := stdout.String()
+		switch {
+		case tc.want != "" && !strings.HasPrefix(got, tc.want):
+			t.Errorf("%s with output %s: %q, want it to start with %q", tc.args, tc.output, got, tc.want)
+		case tc.want == "" && (strings.Contains(got, "linkToken") || len(strings.TrimSpace(got)) == 0):
+			t.Errorf("%s with output %s: %q, want the template's output", tc.args, tc.output, got)
+		}
+	}
+}
