@@ -22,8 +22,10 @@
 //	                               application/* and application/json mean its newest
 //	400     INVALID_JSON           the body is not UTF-8, or has data after its JSON value
 //	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec (booleans are exactly
-//	                               true or false, each parameter given once); detail and badRequestDetail.fields
-//	                               name the field
+//	                               true or false, each parameter given once), or a field a job keeps is longer than
+//	                               its bound in bytes (each of migrationHosts MaxHostnameBytes, 255; source and
+//	                               destination clusterName MaxClusterNameBytes, 64); detail and
+//	                               badRequestDetail.fields name the field
 //	400     INVALID_ATTRIBUTE      the body holds an attribute the schema does not declare (names match exactly:
 //	                               accessListIPs is unknown)
 //	400     INVALID_IP_ADDRESS_OR_CIDR_NOTATION
@@ -62,13 +64,16 @@
 // LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; that a migration Atlas would refuse is accepted
 // (201) and then FAILED rather than refused at once (the document gives the migration no error message, and asks
 // callers to validate first); the errorMessage texts; an empty list from listAvailableProjects before a link;
-// the phase lengths (a real migration takes from minutes to days); and that the version of a body is the one its
-// Content-Type names.
+// the phase lengths (a real migration takes from minutes to days); that the version of a body is the one its
+// Content-Type names; and MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes
+// is DNS' bound for a host name).
 //
-// As a server it is bounded: Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
-// bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle connections close after
-// DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside handlers and returns once
-// they have all returned.
+// As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
+// of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the
+// rest of a body is checked, not kept); Requests keeps at most DefaultRecordedRequests requests and
+// DefaultRecordedBytes of bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle
+// connections close after DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside
+// handlers and returns once they have all returned.
 //
 // Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
 // grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
@@ -489,7 +494,8 @@ func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID 
 	return true
 }
 
-// checkBodyAttributes applies checkAttributes to a body the operation's schema already accepted.
+// checkBodyAttributes applies checkAttributes, then checkFieldBounds, to a body the operation's schema already
+// accepted.
 func (s *Server) checkBodyAttributes(op *openapi3.Operation, r *http.Request, body []byte) *bodyError {
 	if op.RequestBody == nil || op.RequestBody.Value == nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -503,7 +509,10 @@ func (s *Server) checkBodyAttributes(op *openapi3.Operation, r *http.Request, bo
 	if json.Unmarshal(body, &value) != nil {
 		return nil
 	}
-	return checkAttributes(value, content.Schema.Value)
+	if be := checkAttributes(value, content.Schema.Value); be != nil {
+		return be
+	}
+	return checkFieldBounds(value)
 }
 
 // writeFieldError answers 400 for a body Atlas refuses beyond its schema, naming the field.
