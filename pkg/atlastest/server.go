@@ -35,9 +35,13 @@
 //	403     USER_UNAUTHORIZED      the key's role in the org (of the project) is less than the operation's
 //	                               x-rolesRequirements: Organization Member may read a migration, everything
 //	                               else needs Organization Owner (WithAPIKey, WithOrgMember)
+//	429     RATE_LIMITED           validateLiveMigrations or createGroupLiveMigration, but the project holds MaxJobs
+//	                               validations (migrations) and none has finished; Retry-After is the seconds until
+//	                               the first finishes
 //	404     ORG_LINK_NOT_FOUND     deleteLinkTokens, but the org has no link: none was created, or it was deleted
 //	404     VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND
-//	                               no such job in that project (jobs are per project; at most MaxJobs of each kept)
+//	                               no such job in that project: jobs are per project, and a project keeps at most
+//	                               MaxJobs of each; the one that finished first is forgotten to make room
 //	400     LIVE_MIGRATION_NOT_READY_FOR_CUTOVER
 //	                               cutoverMigration before readyForCutover, after a cutover started, or once the
 //	                               migration FAILED or EXPIRED
@@ -61,16 +65,18 @@
 // Not verified against the live server: the codes INVALID_JSON, INVALID_ATTRIBUTE and
 // INVALID_IP_ADDRESS_OR_CIDR_NOTATION (Atlas uses them elsewhere; the detail texts are Atlas' usual wording),
 // INVALID_ACCEPT_HEADER, ORG_LINK_NOT_FOUND, VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND and
-// LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; that a migration Atlas would refuse is accepted
-// (201) and then FAILED rather than refused at once (the document gives the migration no error message, and asks
-// callers to validate first); the errorMessage texts; an empty list from listAvailableProjects before a link;
-// the phase lengths (a real migration takes from minutes to days); that the version of a body is the one its
-// Content-Type names; and MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes
+// LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; RATE_LIMITED for a project's unfinished jobs (MaxJobs
+// is the emulator's bound: Atlas' limit on concurrent validations and migrations is not documented); that a migration
+// Atlas would refuse is accepted (201) and then FAILED rather than refused at once (the document gives the migration no
+// error message, and asks callers to validate first); the errorMessage texts; an empty list from listAvailableProjects
+// before a link; the phase lengths (a real migration takes from minutes to days); that the version of a body is the one
+// its Content-Type names; and MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes
 // is DNS' bound for a host name).
 //
 // As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
-// of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the
-// rest of a body is checked, not kept); Requests keeps at most DefaultRecordedRequests requests and
+// of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
+// of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
+// finished never forgotten, nor one of another project); Requests keeps at most DefaultRecordedRequests requests and
 // DefaultRecordedBytes of bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle
 // connections close after DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside
 // handlers and returns once they have all returned.
@@ -201,7 +207,7 @@ type Server struct {
 	requests       atomic.Int64
 	authFailures   atomic.Int64
 	bytesReceived  atomic.Int64
-	mu             sync.Mutex // guards recorded, linked and faults
+	mu             sync.Mutex // guards recorded, linked, faults and the job stores
 	recorded       []Request
 	recordedBytes  int64
 	responseErrors []error
@@ -211,9 +217,9 @@ type Server struct {
 	groups         map[string]*project // destination projects by group ID; fixed once the server runs
 	sourceProjects []gen.LiveImportAvailableProject
 	now            func() time.Time
-	phase          time.Duration        // how long each phase of a validation or a migration lasts
-	validations    *jobs[validationJob] // guarded by mu
-	migrations     *jobs[migrationJob]  // guarded by mu
+	phase          time.Duration         // how long each phase of a validation or a migration lasts
+	validations    *jobs[*validationJob] // guarded by mu
+	migrations     *jobs[*migrationJob]  // guarded by mu
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -235,8 +241,8 @@ func NewServer(opts ...Option) (*Server, error) {
 		groups:          map[string]*project{},
 		now:             time.Now,
 		phase:           DefaultPhaseDuration,
-		validations:     newJobs[validationJob](),
-		migrations:      newJobs[migrationJob](),
+		validations:     newJobs[*validationJob](),
+		migrations:      newJobs[*migrationJob](),
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
