@@ -73,7 +73,7 @@ func (t *tokenStore) issue(p *principal) (string, time.Duration) {
 	now := t.now()
 	claims := fmt.Sprintf(`{"sub":%q,"exp":%d,"jti":%q}`, p.name, now.Add(t.lifetime).Unix(), base64.RawURLEncoding.EncodeToString(id[:]))
 	token := jwtHeader + "." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + "." + base64.RawURLEncoding.EncodeToString(sig[:])
-	if len(t.tokens) >= maxNonces {
+	if len(t.tokens) >= MaxNonces {
 		for k, v := range t.tokens {
 			if now.After(v.expires) {
 				delete(t.tokens, k)

@@ -5,9 +5,10 @@
 // It serves the eight operations of the embedded document (createLinkToken, deleteLinkTokens,
 // listAvailableProjects, validateLiveMigrations, getMigrationValidateStatus, createGroupLiveMigration,
 // getGroupLiveMigration, cutoverMigration) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens,
-// protects them with HTTP Digest (RFC 7616: realm
-// "MMS Public API", qop=auth (auth-int accepted too), MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
-// rejected) and validates every v2 request against the embedded OpenAPI document with kin-openapi.
+// protects them with HTTP Digest (RFC 7616: realm "MMS Public API", qop=auth (auth-int accepted too), MD5 and
+// SHA-256, expiring nonces answered with stale=true, replayed nonce counts rejected: a count is accepted once, and
+// only up to NonceCountWindow below the highest seen with its nonce) and validates every v2 request against the
+// embedded OpenAPI document with kin-openapi.
 //
 // Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure:
 //
@@ -76,10 +77,11 @@
 // As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
 // of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
 // of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
-// finished never forgotten, nor one of another project); Requests keeps at most DefaultRecordedRequests requests and
-// DefaultRecordedBytes of bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle
-// connections close after DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside
-// handlers and returns once they have all returned.
+// finished never forgotten, nor one of another project); the emulator remembers at most MaxNonces digest nonces, each
+// in fixed memory (a window of NonceCountWindow nonce counts), dropping expired ones as it issues new ones; Requests
+// keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of bodies (WithRecording), each request must
+// arrive within DefaultReadTimeout and idle connections close after DefaultIdleTimeout (WithReadTimeout,
+// WithIdleTimeout), and Close ends every wait inside handlers and returns once they have all returned.
 //
 // Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
 // grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
@@ -479,7 +481,7 @@ func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
 		AuthMalformed: "The Authorization header is not digest credentials this server accepts (realm, uri, qop=auth, algorithm).",
 		AuthBadKey:    "The API key's public or private key is wrong.",
 		AuthStale:     "The digest nonce has expired; answer the new challenge.",
-		AuthReplay:    "The digest nonce count was already used.",
+		AuthReplay:    "The digest nonce count was already used, or is too far below the highest used with this nonce.",
 		AuthBadToken:  "The bearer token is expired, revoked or unknown.",
 	}[outcome]
 	s.writeError(rec, r, http.StatusUnauthorized, "UNAUTHORIZED", detail)
