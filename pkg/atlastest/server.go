@@ -78,14 +78,16 @@
 // of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
 // of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
 // finished never forgotten, nor one of another project); the emulator remembers at most MaxNonces digest nonces, each
-// in fixed memory (a window of NonceCountWindow nonce counts), dropping expired ones as it issues new ones; Requests
-// keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of bodies (WithRecording), each request must
-// arrive within DefaultReadTimeout and idle connections close after DefaultIdleTimeout (WithReadTimeout,
-// WithIdleTimeout), and Close ends every wait inside handlers and returns once they have all returned.
+// in fixed memory (a window of NonceCountWindow nonce counts), and at most MaxTokens access tokens, dropping expired
+// ones as it issues new ones; Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
+// bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle connections close after
+// DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside handlers and returns once
+// they have all returned.
 //
 // Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
 // grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
-// 400 invalid_request or unsupported_grant_type as RFC 6749 says.
+// 400 invalid_request or unsupported_grant_type as RFC 6749 says. A token is valid for DefaultTokenLifetime
+// (WithTokenLifetime), or until RevokeTokens, or until MaxTokens newer ones have been issued.
 //
 // With envelope=true, an answer after authentication is sent as 200 with {"status": CODE, "content": BODY}; with
 // pretty=true, JSON bodies are indented.
