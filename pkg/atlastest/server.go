@@ -211,8 +211,8 @@ type Server struct {
 	requests       atomic.Int64
 	authFailures   atomic.Int64
 	bytesReceived  atomic.Int64
-	mu             sync.Mutex // guards recorded, linked, faults and the job stores
-	recorded       []Request
+	mu             sync.Mutex    // guards recorded, linked, faults and the job stores
+	recorded       ring[Request] // oldest first
 	recordedBytes  int64
 	responseErrors []error
 	linked         map[string]bool
@@ -368,8 +368,9 @@ func (s *Server) AuthFailures() int { return int(s.authFailures.Load()) }
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.recorded))
-	for i, r := range s.recorded {
+	out := make([]Request, s.recorded.len())
+	for i := range out {
+		r := s.recorded.at(i)
 		r.Header = r.Header.Clone()
 		r.Body = slices.Clone(r.Body)
 		r.ResponseBody = slices.Clone(r.ResponseBody)
