@@ -34,8 +34,8 @@ const (
 
 // NonceCountWindow is how far below the highest nonce count seen with a nonce a count may still arrive, once:
 // concurrent clients sharing a nonce deliver their counts out of order. A count further below is refused as a
-// replay (it cannot be told from one). Like IPsec's and DTLS's anti-replay windows, a nonce remembers this many
-// bits above its highest count, however many requests use it.
+// replay (it cannot be told from one). Like IPsec's and DTLS's anti-replay windows, a nonce remembers only its
+// highest count and a bitmap of this many counts up to it, however many requests use it.
 const NonceCountWindow = 128
 
 // MaxNonces bounds how many nonces the emulator remembers. Expired nonces are dropped, oldest first, as new ones
