@@ -27,27 +27,79 @@ const (
 	AuthMalformed AuthOutcome = "malformed" // an Authorization header the emulator cannot parse or does not support
 	AuthBadKey    AuthOutcome = "bad-key"   // unknown public key or wrong digest response (wrong private key)
 	AuthStale     AuthOutcome = "stale"     // right digest on an expired or unknown nonce: answered with stale=true
-	AuthReplay    AuthOutcome = "replay"    // a nonce count already used with this nonce
+	AuthReplay    AuthOutcome = "replay"    // a nonce count already used with this nonce, or below its window
 	AuthBadToken  AuthOutcome = "bad-token" // a bearer token that is expired, revoked or unknown
 	AuthNone      AuthOutcome = ""          // the request never reached authentication (unknown path)
 )
 
-// nonceStore issues server nonces and remembers, per nonce, which nonce counts were used, so replays are rejected
-// while concurrent clients may still deliver counts out of order.
+// NonceCountWindow is how far below the highest nonce count seen with a nonce a count may still arrive, once:
+// concurrent clients sharing a nonce deliver their counts out of order. A count further below is refused as a
+// replay (it cannot be told from one). Like IPsec's and DTLS's anti-replay windows, a nonce remembers only its
+// highest count and a bitmap of this many counts up to it, however many requests use it.
+const NonceCountWindow = 128
+
+// MaxNonces bounds how many nonces the emulator remembers. Expired nonces are dropped, oldest first, as new ones
+// are issued; past MaxNonces the oldest goes too, and its client is answered stale=true.
+const MaxNonces = 1 << 14
+
+// nonceStore issues server nonces and remembers, per nonce, which recent nonce counts were used, so replays are
+// rejected while concurrent clients may still deliver counts out of order. Its memory is bounded: at most MaxNonces
+// nonces of fixed size.
 type nonceStore struct {
 	mu       sync.Mutex
 	lifetime time.Duration
 	now      func() time.Time
 	nonces   map[string]*nonceState
+	order    ring[string] // the nonces in the order they were issued, so in the order they expire
 }
 
+// nonceState is one nonce: when it was issued, and its anti-replay window.
 type nonceState struct {
-	issued time.Time
-	seen   map[int]struct{}
+	issued  time.Time
+	highest uint64                        // the highest nonce count used; 0 before the first
+	window  [NonceCountWindow / 64]uint64 // bit i (of word i/64): count highest-i was used
 }
 
-// maxNonces bounds the store: beyond it, expired nonces are dropped, then the oldest.
-const maxNonces = 1 << 14
+// accept records nonce count nc and reports whether it is fresh: above the highest so far, or within the window
+// below it and not used yet.
+func (st *nonceState) accept(nc uint64) bool {
+	if nc > st.highest {
+		st.slide(nc - st.highest)
+		st.highest = nc
+		st.window[0] |= 1
+		return true
+	}
+	d := st.highest - nc
+	if d >= NonceCountWindow {
+		return false
+	}
+	word, bit := d/64, d%64
+	if st.window[word]&(1<<bit) != 0 {
+		return false
+	}
+	st.window[word] |= 1 << bit
+	return true
+}
+
+// slide moves the window up by n counts: what was bit i becomes bit i+n, and bits past the window fall off.
+func (st *nonceState) slide(n uint64) {
+	w := &st.window
+	if n >= NonceCountWindow {
+		*w = [len(st.window)]uint64{}
+		return
+	}
+	words, bits := int(n/64), n%64
+	for i := len(w) - 1; i >= 0; i-- {
+		var v uint64
+		if j := i - words; j >= 0 {
+			v = w[j] << bits
+			if bits > 0 && j > 0 {
+				v |= w[j-1] >> (64 - bits)
+			}
+		}
+		w[i] = v
+	}
+}
 
 func (s *nonceStore) issue() string {
 	var b [16]byte
@@ -56,31 +108,24 @@ func (s *nonceStore) issue() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	if len(s.nonces) >= maxNonces {
-		s.evict(now)
+	s.expire(now)
+	if s.order.len() >= MaxNonces {
+		delete(s.nonces, s.order.pop())
 	}
-	s.nonces[nonce] = &nonceState{issued: now, seen: map[int]struct{}{}}
+	s.nonces[nonce] = &nonceState{issued: now}
+	s.order.push(nonce)
 	return nonce
 }
 
-// evict drops expired nonces and, if the store is still full, the older half. Called with mu held.
-func (s *nonceStore) evict(now time.Time) {
-	var oldest time.Time
-	for nonce, st := range s.nonces {
-		if now.Sub(st.issued) > s.lifetime {
-			delete(s.nonces, nonce)
-		} else if oldest.IsZero() || st.issued.Before(oldest) {
-			oldest = st.issued
+// expire drops the nonces issued more than the lifetime ago (and those use already dropped), oldest first; O(1)
+// for each nonce ever issued. Called with mu held.
+func (s *nonceStore) expire(now time.Time) {
+	for s.order.len() > 0 {
+		st, ok := s.nonces[s.order.front()]
+		if ok && now.Sub(st.issued) <= s.lifetime {
+			return
 		}
-	}
-	if len(s.nonces) < maxNonces {
-		return
-	}
-	cutoff := oldest.Add(now.Sub(oldest) / 2)
-	for nonce, st := range s.nonces {
-		if !st.issued.After(cutoff) {
-			delete(s.nonces, nonce)
-		}
+		delete(s.nonces, s.order.pop())
 	}
 }
 
@@ -93,10 +138,9 @@ func (s *nonceStore) use(nonce string, nc int) AuthOutcome {
 		delete(s.nonces, nonce)
 		return AuthStale
 	}
-	if _, used := st.seen[nc]; used {
+	if nc <= 0 || !st.accept(uint64(nc)) {
 		return AuthReplay
 	}
-	st.seen[nc] = struct{}{}
 	return AuthOK
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -91,8 +92,12 @@ func (s *Server) handleValidateMigration(c *call) {
 	job := &validationJob{id: newObjectID(), groupID: c.params["groupId"], sourceGroupID: req.Source.GroupID,
 		created: s.now(), failure: refusal}
 	s.mu.Lock()
-	s.validations.add(job.id, job)
+	wait, stored := s.validations.add(job.groupID, job.id, job, s.now(), s.phase)
 	s.mu.Unlock()
+	if !stored {
+		s.jobsFull(c, "validations", wait)
+		return
+	}
 	s.writeJSON(c.rec, c.r, http.StatusOK, c.contentType, s.validationView(job))
 }
 
@@ -102,9 +107,9 @@ func (s *Server) handleGetValidation(c *call) {
 	}
 	id := c.params["validationId"]
 	s.mu.Lock()
-	job := s.validations.get(id)
+	job, ok := s.validations.get(c.params["groupId"], id)
 	s.mu.Unlock()
-	if job == nil || job.groupID != c.params["groupId"] {
+	if !ok {
 		s.writeError(c.rec, c.r, http.StatusNotFound, "VALIDATION_NOT_FOUND",
 			"No validation job with ID "+id+" exists in group "+c.params["groupId"]+".", id)
 		return
@@ -120,9 +125,16 @@ func (s *Server) handleCreateMigration(c *call) {
 	job := &migrationJob{id: newObjectID(), groupID: c.params["groupId"], hosts: slices.Clone(req.MigrationHosts),
 		created: s.now(), failure: refusal}
 	s.mu.Lock()
-	s.migrations.add(job.id, job)
-	view := s.migrationView(job)
+	wait, stored := s.migrations.add(job.groupID, job.id, job, s.now(), s.phase)
+	var view gen.LiveMigrationResponse
+	if stored {
+		view = s.migrationView(job)
+	}
 	s.mu.Unlock()
+	if !stored {
+		s.jobsFull(c, "live migrations", wait)
+		return
+	}
 	s.writeJSON(c.rec, c.r, http.StatusCreated, c.contentType, view)
 }
 
@@ -161,6 +173,7 @@ func (s *Server) handleCutover(c *call) {
 			refused = fmt.Sprintf("live migration %s is not ready for cutover (status %s)", job.id, status)
 		default:
 			job.cutover = s.now()
+			s.migrations.changed(job.id, s.phase) // it now finishes a phase from now
 		}
 	}
 	s.mu.Unlock()
@@ -176,10 +189,19 @@ func (s *Server) handleCutover(c *call) {
 
 // lookupMigration returns the call's migration, nil when its group has none with that ID. The caller holds s.mu.
 func (s *Server) lookupMigration(c *call) *migrationJob {
-	if job := s.migrations.get(c.params["liveMigrationId"]); job != nil && job.groupID == c.params["groupId"] {
-		return job
-	}
-	return nil
+	job, _ := s.migrations.get(c.params["groupId"], c.params["liveMigrationId"])
+	return job
+}
+
+// jobsFull answers 429 RATE_LIMITED: the call's project holds MaxJobs jobs of this kind and none has finished; the
+// first finishes after wait, which Retry-After gives in whole seconds (rounded up).
+func (s *Server) jobsFull(c *call, kind string, wait time.Duration) {
+	seconds := max(1, int64((wait+time.Second-1)/time.Second))
+	groupID := c.params["groupId"]
+	c.rec.Header().Set("Retry-After", strconv.FormatInt(seconds, 10))
+	s.writeError(c.rec, c.r, http.StatusTooManyRequests, "RATE_LIMITED", fmt.Sprintf(
+		"Project %s has %d %s that have not finished, the most the emulator keeps for a project (MaxJobs); the first finishes in %d s.",
+		groupID, MaxJobs, kind, seconds), groupID)
 }
 
 // migrationNotFound answers 404 for the call's migration.
@@ -252,6 +274,21 @@ func (s *Server) migrationView(job *migrationJob) gen.LiveMigrationResponse {
 	status, ready, lag := job.state(s.now(), s.phase)
 	return gen.LiveMigrationResponse{ID: ptr(job.id), MigrationHosts: ptr(slices.Clone(job.hosts)),
 		Status: ptr(status), ReadyForCutover: ptr(ready), LagTimeSeconds: lag}
+}
+
+// finishAt is when the validation has its final status, SUCCESS or FAILED: after a phase of length p.
+func (job *validationJob) finishAt(p time.Duration) time.Time { return job.created.Add(p) }
+
+// finishAt is when the migration reaches a final status, as state computes it with phases of length p: FAILED a
+// phase after it was created, COMPLETE a phase after its cutover, or EXPIRED CutoverWindow after it was ready.
+func (job *migrationJob) finishAt(p time.Duration) time.Time {
+	switch {
+	case !job.cutover.IsZero():
+		return job.cutover.Add(p)
+	case job.failure != "":
+		return job.created.Add(p)
+	}
+	return job.created.Add(p + SyncPhases*p + CutoverWindow)
 }
 
 // state is the job's status at now, phases of length p: NEW for one phase; then FAILED (a refused request), or

@@ -322,12 +322,14 @@ func TestMigrationAccessAndUnknownIDs(t *testing.T) {
 	}
 }
 
-// The emulator keeps at most MaxJobs validations: the oldest is forgotten.
+// The emulator keeps at most MaxJobs validations per project: the oldest finished one is forgotten (one still PENDING
+// never is: see TestOneProjectCannotEvictAnothersJobs).
 func TestJobsAreBounded(t *testing.T) {
-	srv, _ := startMigrations(t)
+	srv, clock := startMigrations(t)
 	link(t, srv)
 	body := migrationBody(t, nil)
 	first := doJob(t, srv, call{path: groupValidate, contentType: media2024, body: body}, 200)
+	clock.Advance(phase) // the first has finished (SUCCESS)
 	last := first
 	for i := 0; i < atlastest.MaxJobs; i++ {
 		last = doJob(t, srv, call{path: groupValidate, contentType: media2024, body: body}, 200)

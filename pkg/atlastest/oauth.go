@@ -47,12 +47,19 @@ func WithTokenLifetime(d time.Duration) Option {
 	}
 }
 
-// tokenStore holds issued bearer tokens.
+// MaxTokens bounds how many access tokens the emulator remembers. Expired tokens are dropped, oldest first, as new
+// ones are issued; past MaxTokens the oldest goes too, and its holder is answered 401 invalid_token (a client then
+// fetches another, as after a revocation).
+const MaxTokens = 1 << 14
+
+// tokenStore holds issued bearer tokens: a map to look them up, and a ring of them in the order they were issued,
+// which is the order they expire (they all live the same lifetime), so expiry and eviction are O(1) per token.
 type tokenStore struct {
 	mu       sync.Mutex
 	lifetime time.Duration
 	now      func() time.Time
 	tokens   map[string]issuedToken
+	order    ring[string]
 	issued   int
 }
 
@@ -73,16 +80,25 @@ func (t *tokenStore) issue(p *principal) (string, time.Duration) {
 	now := t.now()
 	claims := fmt.Sprintf(`{"sub":%q,"exp":%d,"jti":%q}`, p.name, now.Add(t.lifetime).Unix(), base64.RawURLEncoding.EncodeToString(id[:]))
 	token := jwtHeader + "." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + "." + base64.RawURLEncoding.EncodeToString(sig[:])
-	if len(t.tokens) >= maxNonces {
-		for k, v := range t.tokens {
-			if now.After(v.expires) {
-				delete(t.tokens, k)
-			}
-		}
+	t.expire(now)
+	if t.order.len() >= MaxTokens {
+		delete(t.tokens, t.order.pop())
 	}
 	t.tokens[token] = issuedToken{principal: p, expires: now.Add(t.lifetime)}
+	t.order.push(token)
 	t.issued++
 	return token, t.lifetime
+}
+
+// expire drops the tokens that expired before now (and those lookup or RevokeTokens already dropped), oldest
+// first. Called with mu held.
+func (t *tokenStore) expire(now time.Time) {
+	for t.order.len() > 0 {
+		if it, ok := t.tokens[t.order.front()]; ok && !now.After(it.expires) {
+			return
+		}
+		delete(t.tokens, t.order.pop())
+	}
 }
 
 func (t *tokenStore) lookup(token string) *principal {
@@ -104,6 +120,7 @@ func (t *tokenStore) lookup(token string) *principal {
 func (s *Server) RevokeTokens() {
 	s.tokens.mu.Lock()
 	clear(s.tokens.tokens)
+	s.tokens.order.reset()
 	s.tokens.mu.Unlock()
 }
 

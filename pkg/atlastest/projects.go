@@ -1,7 +1,6 @@
 package atlastest
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -74,8 +73,8 @@ func WithGroup(orgID, groupID string, clusterNames ...string) Option {
 			return fmt.Errorf("atlastest: group %s given twice", groupID)
 		}
 		for _, name := range clusterNames {
-			if name == "" {
-				return errors.New("atlastest: group " + groupID + ": empty cluster name")
+			if name == "" || len(name) > MaxClusterNameBytes {
+				return fmt.Errorf("atlastest: group %s: cluster name %.80q: want 1 to %d bytes (MaxClusterNameBytes)", groupID, name, MaxClusterNameBytes)
 			}
 		}
 		s.orgs[orgID] = true
@@ -124,6 +123,14 @@ func WithSourceProjects(projects ...gen.LiveImportAvailableProject) Option {
 			for _, d := range p.Deployments {
 				if d.Name == nil || *d.Name == "" {
 					return fmt.Errorf("atlastest: source project %s: a deployment has no name", *p.ProjectID)
+				}
+				if len(*d.Name) > MaxClusterNameBytes { // a migration body could not name it
+					return fmt.Errorf("atlastest: source project %s: deployment name %.80q is longer than %d bytes (MaxClusterNameBytes)", *p.ProjectID, *d.Name, MaxClusterNameBytes)
+				}
+			}
+			for _, h := range p.MigrationHosts {
+				if len(h) > MaxHostnameBytes {
+					return fmt.Errorf("atlastest: source project %s: migration host %.80q is longer than %d bytes (MaxHostnameBytes)", *p.ProjectID, h, MaxHostnameBytes)
 				}
 			}
 		}

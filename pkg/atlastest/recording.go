@@ -111,19 +111,20 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func recordedSize(r Request) int64 { return int64(len(r.Body) + len(r.ResponseBody)) }
 
-// record keeps rec's request within the recording bounds, dropping the oldest first, and calls the hook.
+// record keeps rec's request within the recording bounds, dropping the oldest first, and calls the hook. The
+// requests are kept in a ring: the oldest leaves in O(1), nothing is shifted.
 func (s *Server) record(rec *recorder, r *http.Request) {
 	s.validateResponse(rec, r)
 	s.mu.Lock()
-	s.recorded = append(s.recorded, rec.req)
-	s.recordedBytes += recordedSize(rec.req)
-	drop := 0
-	for drop < len(s.recorded) && (len(s.recorded)-drop > s.recordLimit || s.recordedBytes > s.recordBytes) {
-		s.recordedBytes -= recordedSize(s.recorded[drop])
-		drop++
-	}
-	if drop > 0 {
-		s.recorded = slices.Delete(s.recorded, 0, drop)
+	if s.recordLimit > 0 {
+		for s.recorded.len() >= s.recordLimit { // make room first, so the ring never grows past the bound
+			s.recordedBytes -= recordedSize(s.recorded.pop())
+		}
+		s.recorded.push(rec.req)
+		s.recordedBytes += recordedSize(rec.req)
+		for s.recorded.len() > 0 && s.recordedBytes > s.recordBytes {
+			s.recordedBytes -= recordedSize(s.recorded.pop())
+		}
 	}
 	s.mu.Unlock()
 	if s.hook != nil {

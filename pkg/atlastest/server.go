@@ -5,9 +5,10 @@
 // It serves the eight operations of the embedded document (createLinkToken, deleteLinkTokens,
 // listAvailableProjects, validateLiveMigrations, getMigrationValidateStatus, createGroupLiveMigration,
 // getGroupLiveMigration, cutoverMigration) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens,
-// protects them with HTTP Digest (RFC 7616: realm
-// "MMS Public API", qop=auth (auth-int accepted too), MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts
-// rejected) and validates every v2 request against the embedded OpenAPI document with kin-openapi.
+// protects them with HTTP Digest (RFC 7616: realm "MMS Public API", qop=auth (auth-int accepted too), MD5 and
+// SHA-256, expiring nonces answered with stale=true, replayed nonce counts rejected: a count is accepted once, and
+// only up to NonceCountWindow below the highest seen with its nonce) and validates every v2 request against the
+// embedded OpenAPI document with kin-openapi.
 //
 // Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure:
 //
@@ -22,8 +23,10 @@
 //	                               application/* and application/json mean its newest
 //	400     INVALID_JSON           the body is not UTF-8, or has data after its JSON value
 //	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec (booleans are exactly
-//	                               true or false, each parameter given once); detail and badRequestDetail.fields
-//	                               name the field
+//	                               true or false, each parameter given once), or a field a job keeps is longer than
+//	                               its bound in bytes (each of migrationHosts MaxHostnameBytes, 255; source and
+//	                               destination clusterName MaxClusterNameBytes, 64); detail and
+//	                               badRequestDetail.fields name the field
 //	400     INVALID_ATTRIBUTE      the body holds an attribute the schema does not declare (names match exactly:
 //	                               accessListIPs is unknown)
 //	400     INVALID_IP_ADDRESS_OR_CIDR_NOTATION
@@ -33,9 +36,13 @@
 //	403     USER_UNAUTHORIZED      the key's role in the org (of the project) is less than the operation's
 //	                               x-rolesRequirements: Organization Member may read a migration, everything
 //	                               else needs Organization Owner (WithAPIKey, WithOrgMember)
+//	429     RATE_LIMITED           validateLiveMigrations or createGroupLiveMigration, but the project holds MaxJobs
+//	                               validations (migrations) and none has finished; Retry-After is the seconds until
+//	                               the first finishes
 //	404     ORG_LINK_NOT_FOUND     deleteLinkTokens, but the org has no link: none was created, or it was deleted
 //	404     VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND
-//	                               no such job in that project (jobs are per project; at most MaxJobs of each kept)
+//	                               no such job in that project: jobs are per project, and a project keeps at most
+//	                               MaxJobs of each; the one that finished first is forgotten to make room
 //	400     LIVE_MIGRATION_NOT_READY_FOR_CUTOVER
 //	                               cutoverMigration before readyForCutover, after a cutover started, or once the
 //	                               migration FAILED or EXPIRED
@@ -59,20 +66,28 @@
 // Not verified against the live server: the codes INVALID_JSON, INVALID_ATTRIBUTE and
 // INVALID_IP_ADDRESS_OR_CIDR_NOTATION (Atlas uses them elsewhere; the detail texts are Atlas' usual wording),
 // INVALID_ACCEPT_HEADER, ORG_LINK_NOT_FOUND, VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND and
-// LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; that a migration Atlas would refuse is accepted
-// (201) and then FAILED rather than refused at once (the document gives the migration no error message, and asks
-// callers to validate first); the errorMessage texts; an empty list from listAvailableProjects before a link;
-// the phase lengths (a real migration takes from minutes to days); and that the version of a body is the one its
-// Content-Type names.
+// LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; RATE_LIMITED for a project's unfinished jobs (MaxJobs
+// is the emulator's bound: Atlas' limit on concurrent validations and migrations is not documented); that a migration
+// Atlas would refuse is accepted (201) and then FAILED rather than refused at once (the document gives the migration no
+// error message, and asks callers to validate first); the errorMessage texts; an empty list from listAvailableProjects
+// before a link; the phase lengths (a real migration takes from minutes to days); that the version of a body is the one
+// its Content-Type names; and MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes
+// is DNS' bound for a host name).
 //
-// As a server it is bounded: Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
+// As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
+// of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
+// of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
+// finished never forgotten, nor one of another project); the emulator remembers at most MaxNonces digest nonces, each
+// in fixed memory (a window of NonceCountWindow nonce counts), and at most MaxTokens access tokens, dropping expired
+// ones as it issues new ones; Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
 // bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle connections close after
 // DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside handlers and returns once
 // they have all returned.
 //
 // Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
 // grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
-// 400 invalid_request or unsupported_grant_type as RFC 6749 says.
+// 400 invalid_request or unsupported_grant_type as RFC 6749 says. A token is valid for DefaultTokenLifetime
+// (WithTokenLifetime), or until RevokeTokens, or until MaxTokens newer ones have been issued.
 //
 // With envelope=true, an answer after authentication is sent as 200 with {"status": CODE, "content": BODY}; with
 // pretty=true, JSON bodies are indented.
@@ -196,8 +211,8 @@ type Server struct {
 	requests       atomic.Int64
 	authFailures   atomic.Int64
 	bytesReceived  atomic.Int64
-	mu             sync.Mutex // guards recorded, linked and faults
-	recorded       []Request
+	mu             sync.Mutex    // guards recorded, linked, faults and the job stores
+	recorded       ring[Request] // oldest first
 	recordedBytes  int64
 	responseErrors []error
 	linked         map[string]bool
@@ -206,9 +221,9 @@ type Server struct {
 	groups         map[string]*project // destination projects by group ID; fixed once the server runs
 	sourceProjects []gen.LiveImportAvailableProject
 	now            func() time.Time
-	phase          time.Duration        // how long each phase of a validation or a migration lasts
-	validations    *jobs[validationJob] // guarded by mu
-	migrations     *jobs[migrationJob]  // guarded by mu
+	phase          time.Duration         // how long each phase of a validation or a migration lasts
+	validations    *jobs[*validationJob] // guarded by mu
+	migrations     *jobs[*migrationJob]  // guarded by mu
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -230,8 +245,8 @@ func NewServer(opts ...Option) (*Server, error) {
 		groups:          map[string]*project{},
 		now:             time.Now,
 		phase:           DefaultPhaseDuration,
-		validations:     newJobs[validationJob](),
-		migrations:      newJobs[migrationJob](),
+		validations:     newJobs[*validationJob](),
+		migrations:      newJobs[*migrationJob](),
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
@@ -353,8 +368,9 @@ func (s *Server) AuthFailures() int { return int(s.authFailures.Load()) }
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.recorded))
-	for i, r := range s.recorded {
+	out := make([]Request, s.recorded.len())
+	for i := range out {
+		r := s.recorded.at(i)
 		r.Header = r.Header.Clone()
 		r.Body = slices.Clone(r.Body)
 		r.ResponseBody = slices.Clone(r.ResponseBody)
@@ -468,7 +484,7 @@ func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
 		AuthMalformed: "The Authorization header is not digest credentials this server accepts (realm, uri, qop=auth, algorithm).",
 		AuthBadKey:    "The API key's public or private key is wrong.",
 		AuthStale:     "The digest nonce has expired; answer the new challenge.",
-		AuthReplay:    "The digest nonce count was already used.",
+		AuthReplay:    "The digest nonce count was already used, or is too far below the highest used with this nonce.",
 		AuthBadToken:  "The bearer token is expired, revoked or unknown.",
 	}[outcome]
 	s.writeError(rec, r, http.StatusUnauthorized, "UNAUTHORIZED", detail)
@@ -489,7 +505,8 @@ func (s *Server) checkOrg(rec *recorder, r *http.Request, key *principal, orgID 
 	return true
 }
 
-// checkBodyAttributes applies checkAttributes to a body the operation's schema already accepted.
+// checkBodyAttributes applies checkAttributes, then checkFieldBounds, to a body the operation's schema already
+// accepted.
 func (s *Server) checkBodyAttributes(op *openapi3.Operation, r *http.Request, body []byte) *bodyError {
 	if op.RequestBody == nil || op.RequestBody.Value == nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -503,7 +520,10 @@ func (s *Server) checkBodyAttributes(op *openapi3.Operation, r *http.Request, bo
 	if json.Unmarshal(body, &value) != nil {
 		return nil
 	}
-	return checkAttributes(value, content.Schema.Value)
+	if be := checkAttributes(value, content.Schema.Value); be != nil {
+		return be
+	}
+	return checkFieldBounds(value)
 }
 
 // writeFieldError answers 400 for a body Atlas refuses beyond its schema, naming the field.
