@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# The module's tests with the race detector. The whole verbose output is kept and scanned for secrets
-# (scripts/scan-secrets.sh); on failure all of it is printed, on success one line per package.
+# The module's tests, in two go test runs at once: the library, CLI, emulator and examples with the race detector;
+# the spec tooling (api/cmd/..., api/internal/...: single-goroutine pipelines run at build time, in no shipped
+# binary, whose tests mostly build copies of the module in subprocesses) without it. The whole verbose output is kept
+# and scanned for secrets (scripts/scan-secrets.sh); on failure all of it is printed, on success one line per package.
+# go test's own vet pass is off: make test runs the full go vet ./... (test files included) just before.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+race_log=$(mktemp)
+plain_log=$(mktemp)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+plain_pid=
+cleanup() {
+  if [ -n "$plain_pid" ]; then kill "$plain_pid" 2>/dev/null; fi
+  rm -f "$race_log" "$plain_log" "$log"
+}
+trap cleanup EXIT
 
 # The race detector needs cgo, hence a C compiler (go env CC, gcc by default). Without one go says only
 # "-race requires cgo"; say what is missing and run the tests without it rather than not at all.
@@ -17,14 +27,26 @@ if [ "$(go env CGO_ENABLED)" != 1 ] || ! command -v "$cc" >/dev/null 2>&1; then
   race=
 fi
 
-# shellcheck disable=SC2086 # $race: empty or -race
-go test $race -count=1 -v ./... >"$log" 2>&1
+spec_pkgs=$(go list ./api/cmd/... ./api/internal/...) || exit 1
+race_pkgs=$(go list ./... | grep -vxF "$spec_pkgs") || exit 1
+echo "go test ${race:+$race }./... but the spec tooling, and go test ./api/cmd/... ./api/internal/... alongside" \
+  "(the first run on a cold machine builds the race runtime and every package: a few minutes)"
+# shellcheck disable=SC2086 # the package lists are one import path a line
+go test -vet=off -count=1 -v $spec_pkgs >"$plain_log" 2>&1 &
+plain_pid=$!
+# shellcheck disable=SC2086
+go test $race -vet=off -count=1 -v $race_pkgs >"$race_log" 2>&1
 status=$?
+wait "$plain_pid"
+plain_status=$?
+plain_pid=
+[ "$status" -ne 0 ] || status=$plain_status
+cat "$race_log" "$plain_log" >"$log"
 if [ "$status" -ne 0 ]; then
   grep -Ev '^(=== (RUN|PAUSE|CONT|NAME) |\s*--- PASS: )' "$log"
   echo "go test failed (exit $status)" >&2
   exit "$status"
 fi
-grep -E '^(ok|\?|FAIL)\s' "$log"
+grep -hE '^(ok|\?|FAIL)\s' "$log" | sort -b -k2,2
 bash scripts/scan-secrets.sh "$log" || exit 1
 if [ -z "$race" ]; then echo "$no_race" >&2; fi
