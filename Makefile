@@ -8,8 +8,8 @@ OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codege
 demo:
 	@bash scripts/demo.sh
 
-## test: formatting, vet, generated code up to date, every test with the race detector (its whole output scanned
-## for secrets), each benchmark once
+## test: formatting, vet, staticcheck, generated code up to date, every test (the race detector on all but the spec
+## tooling; the whole output scanned for secrets: scripts/test.sh), each benchmark once
 test: fmt-check vet lint check-generated
 	@bash scripts/test.sh
 	@$(MAKE) --no-print-directory bench-smoke
