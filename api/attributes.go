@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 )
 
 // AttributeError is a request body Atlas refuses for a reason its JSON Schema does not express: an attribute the
@@ -55,7 +56,7 @@ func walkAttributes(value any, schema *openapi3.Schema, path string) *AttributeE
 			if ipListFields[name] {
 				if list, ok := v[name].([]any); ok {
 					for i, entry := range list {
-						if s, ok := entry.(string); ok && !isIPOrCIDR(s) {
+						if s, ok := entry.(string); ok && !bodycheck.IsIPOrCIDR(s) {
 							return &AttributeError{"INVALID_IP_ADDRESS_OR_CIDR_NOTATION", field + "[" + strconv.Itoa(i) + "]",
 								fmt.Sprintf("The address %s must be in valid IP address or CIDR notation.", s)}
 						}
@@ -82,17 +83,6 @@ func walkAttributes(value any, schema *openapi3.Schema, path string) *AttributeE
 func additionalAllowed(schema *openapi3.Schema) bool {
 	ap := schema.AdditionalProperties
 	return ap.Schema != nil || (ap.Has != nil && *ap.Has)
-}
-
-func isIPOrCIDR(s string) bool {
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
-	}
-	if strings.Contains(s, "/") {
-		_, err := netip.ParsePrefix(s)
-		return err == nil
-	}
-	return false
 }
 
 // RequestSchema returns the schema of op's request body in resource version; nil when op takes no body or has
