@@ -580,7 +580,7 @@ func TestDeleteLinkTokens(t *testing.T) {
 		t.Errorf("last request %s → %d", last.Method, last.Status)
 	}
 	again := atlas(t, run{args: "api cloudMigrationService deleteLinkToken --orgId " + orgA, env: env}) // the alias
-	if again.code != 1 || !strings.Contains(again.stderr, "Error: 404 ORG_LINK_NOT_FOUND") || !strings.Contains(again.stdout, `"errorCode":"ORG_LINK_NOT_FOUND"`) {
+	if again.code != 1 || !strings.Contains(again.stderr, "Error: 404 UNEXPECTED_ERROR") || !strings.Contains(again.stdout, `"errorCode":"UNEXPECTED_ERROR"`) {
 		t.Errorf("second delete: exit %d stdout %q stderr %q", again.code, again.stdout, again.stderr)
 	}
 	atlas(t, run{args: command + " --orgId " + orgA + " --file " + bodyFile(t, body), env: env})

