@@ -113,6 +113,7 @@ func (s *Server) activeMigrationGroupsLocked(orgID string) []string {
 // revokeLocked removes the key link's token holds: it no longer authenticates. The caller holds mu.
 func (s *Server) revokeLocked(link *orgLink) {
 	delete(s.linkKeys, link.key.name)
+	delete(s.rates, link.key)
 }
 
 // Linked reports whether orgID has a live migration link: a link-token was created and not deleted since.

@@ -469,9 +469,14 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 	}
 }
 
-// authorize authenticates r on the Atlas side, answering 401 with a fresh challenge when it fails.
+// authorize authenticates r on the Atlas side, answering 401 with a fresh challenge when it fails; an answer to an
+// authenticated request carries the principal's RateLimit headers.
 func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
-	return s.authorizeWith(rec, r, s.atlasKey, true)
+	key, ok := s.authorizeWith(rec, r, s.atlasKey, true)
+	if ok {
+		s.rateLimit(rec, key)
+	}
+	return key, ok
 }
 
 // authorizeWith is authorize against the API keys lookup finds (bearer tokens only when bearer is true).

@@ -67,11 +67,12 @@ type bothSides struct {
 	sourcePaths  []pathInfo
 	links        map[string]*orgLink   // by Atlas org ID
 	linkKeys     map[string]*principal // the keys link-tokens hold, by public key
+	rates        map[*principal]*rateWindow
 }
 
 func newBothSides() bothSides {
 	return bothSides{sourceOrgs: map[string]*sourceOrg{}, sourceKeys: map[string]*principal{}, links: map[string]*orgLink{},
-		linkKeys: map[string]*principal{}}
+		linkKeys: map[string]*principal{}, rates: map[*principal]*rateWindow{}}
 }
 
 // WithSourceOrg adds a Cloud Manager or Ops Manager organization orgID holding projects: once it connects with an

@@ -344,3 +344,46 @@ func TestCutoverWindowRunsOutOnTheClock(t *testing.T) {
 		t.Errorf("when the window runs out: %+v", m)
 	}
 }
+
+// Atlas' RateLimit headers: 500 a minute per principal, Remaining counting down on the emulator's clock; the first
+// answer of a minute says 499. 401 answers and the source side carry none.
+func TestRateLimitHeaders(t *testing.T) {
+	const otherKey, otherSecret = "otherpub", "secret-1"
+	srv, clock := startMigrations(t, atlastest.WithAPIKey(otherKey, otherSecret, atlastest.DefaultOrgID))
+	demo := newSession(t, srv, atlastest.DefaultPublicKey, atlastest.DefaultPrivateKey)
+	remaining := func(s *session) string {
+		t.Helper()
+		resp, _ := s.do(http.MethodGet, orgProjects, "", "")
+		if resp.Header.Get("RateLimit-Limit") != "500" {
+			t.Fatalf("RateLimit-Limit %q", resp.Header.Get("RateLimit-Limit"))
+		}
+		return resp.Header.Get("RateLimit-Remaining")
+	}
+	for _, want := range []string{"499", "498", "497"} {
+		if got := remaining(demo); got != want {
+			t.Errorf("RateLimit-Remaining %s, want %s", got, want)
+		}
+	}
+	if got := remaining(newSession(t, srv, otherKey, otherSecret)); got != "499" {
+		t.Errorf("another principal's first request: %s", got)
+	}
+	clock.Advance(time.Minute)
+	if got := remaining(demo); got != "499" {
+		t.Errorf("a minute later: %s", got)
+	}
+	for range atlastest.RateLimit {
+		remaining(demo)
+	}
+	if got := remaining(demo); got != "0" {
+		t.Errorf("past the limit: %s (the emulator does not refuse, Remaining stays 0)", got)
+	}
+	resp, _ := http.Get(srv.URL + orgProjects)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || resp.Header.Get("RateLimit-Remaining") != "" {
+		t.Errorf("401: %d, RateLimit-Remaining %q", resp.StatusCode, resp.Header.Get("RateLimit-Remaining"))
+	}
+	src, _ := do(t, srv, sourceCall(call{method: http.MethodGet, path: sourceStatus}))
+	if src.Header.Get("RateLimit-Limit") != "" {
+		t.Error("the source side sent RateLimit headers")
+	}
+}
