@@ -27,9 +27,10 @@ import (
 // SourcePathPrefix is where the emulator serves the source side, Cloud Manager's public API v1.0.
 const SourcePathPrefix = "/api/public/v1.0/"
 
-// Demo source used when NewServer is given no WithSourceOrg, WithSourceProjects or WithSourceAPIKey: one Cloud
-// Manager organization holding DemoSourceProjects, and one API key that is its Organization Owner. Like the demo
-// identity, they are documented fixtures, not secrets.
+// Demo source: when NewServer is given no source organization (WithSourceOrg, WithSourceProjects, or the ownerOf
+// of WithSourceAPIKey), it has the Cloud Manager organization DefaultSourceOrgID holding DemoSourceProjects; when it
+// is given no WithSourceAPIKey, the key DefaultSourcePublicKey is Organization Owner of every source organization.
+// Like the demo identity, they are documented fixtures, not secrets.
 const (
 	DefaultSourceOrgID      = "5e2211c17a3e5a48f5497de1"
 	DefaultSourcePublicKey  = "sourcepub"

@@ -120,6 +120,27 @@ func TestLinkTokenHoldsAnAtlasOrgKey(t *testing.T) {
 	}
 }
 
+// An org keeps one link: a new link-token revokes the key of the previous one, so link keys do not pile up.
+func TestANewLinkTokenRevokesThePrevious(t *testing.T) {
+	srv, _ := startMigrations(t)
+	keyOf := func(token string) call {
+		raw, _ := base64.StdEncoding.DecodeString(token)
+		var claims struct {
+			PrivateAPIKey string `json:"privateApiKey"`
+			PublicAPIKey  string `json:"publicApiKey"`
+		}
+		_ = json.Unmarshal(raw, &claims)
+		return call{method: http.MethodGet, path: orgProjects, user: claims.PublicAPIKey, password: claims.PrivateAPIKey}
+	}
+	first, second := keyOf(newLinkToken(t, srv)), keyOf(newLinkToken(t, srv))
+	if resp, _ := do(t, srv, first); resp.StatusCode != 401 {
+		t.Errorf("the replaced link-token's key: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := do(t, srv, second); resp.StatusCode != 200 {
+		t.Errorf("the current link-token's key: %d, want 200", resp.StatusCode)
+	}
+}
+
 // jsonKeys lists an object's top-level keys in the order they appear.
 func jsonKeys(t *testing.T, raw []byte) []string {
 	t.Helper()
