@@ -21,7 +21,8 @@ import (
 
 var binDir string
 
-// linkTokenLike matches an emulator link-token (base64 of 96 bytes), as scripts/scan-secrets.sh does.
+// linkTokenLike matches an emulator link-token (standard base64 of its JSON, about 190 characters), as
+// scripts/scan-secrets.sh does.
 var linkTokenLike = regexp.MustCompile(`[A-Za-z0-9+/]{128}={0,2}`)
 
 // TestMain builds the two binaries once; every test runs them as a user would.
