@@ -107,10 +107,12 @@
 // them where ../shared/real-answers exists): createLinkToken's 201 and its Content-Type
 // application/vnd.atlas.2023-01-01+json;charset=utf-8 (no Location); the link-token's structure; deleteLinkTokens'
 // 204 with that Content-Type and no body; deleteLinkTokens without a link: 404, header X-Error-Code:
-// UNEXPECTED_ERROR and the body, field by field and in that order,
-// {"detail":"Could not find the requested external organization link.","error":404,"errorCode":"UNEXPECTED_ERROR","parameters":null,"reason":"Not Found"}
-// (parameters null, which the document does not allow: WithResponseValidation does not check that answer); the
-// RateLimit headers' names, Limit and the first Remaining values. The source side's paths, methods, statuses and
+// UNEXPECTED_ERROR and this body, field by field and in this order (parameters null, which the document does not
+// allow: WithResponseValidation does not check that answer):
+//
+//	{"detail":"Could not find the requested external organization link.","error":404,"errorCode":"UNEXPECTED_ERROR","parameters":null,"reason":"Not Found"}
+//
+// and the RateLimit headers' names, Limit and the first Remaining values. The source side's paths, methods, statuses and
 // bodies follow the Cloud Manager documentation (not recordings).
 //
 // Not verified against the live server: the codes INVALID_JSON, INVALID_ATTRIBUTE and
