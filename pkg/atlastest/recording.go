@@ -77,6 +77,7 @@ type recorder struct {
 	req        Request
 	route      *routers.Route // set once a v2 request is routed: its answer is validated against it
 	pathParams map[string]string
+	asRecorded bool // the answer copies real Atlas' where it contradicts the document: not validated against it
 }
 
 // keepBody records at most DefaultRecordedBodyBytes of the request body, copied, so that the buffer the body was
