@@ -189,7 +189,7 @@ func linkDeleteCommand(env Environment, state *runState) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := confirm(env, force, "Are you sure you want to delete the link-token of organization "+org+"?"); err != nil {
+			if err := confirm(cmd.Context(), env, force, "Are you sure you want to delete the link-token of organization "+org+"?"); err != nil {
 				return err
 			}
 			if err := h.client.DeleteLinkToken(cmd.Context(), org); err != nil {
@@ -203,15 +203,16 @@ func linkDeleteCommand(env Environment, state *runState) *cobra.Command {
 	return cmd
 }
 
-// confirm asks question on a terminal unless force; without a terminal, force is required.
-func confirm(env Environment, force bool, question string) error {
+// confirm asks question on a terminal unless force; without a terminal, force is required. Ctrl-C at the question
+// ends the command (ctx).
+func confirm(ctx context.Context, env Environment, force bool, question string) error {
 	if force {
 		return nil
 	}
 	if env.Prompt == nil {
 		return errors.New("confirmation needed and standard input is not a terminal: pass --force to proceed without it")
 	}
-	answer, err := env.Prompt(question+" [y/N] ", false)
+	answer, err := env.Prompt(ctx, question+" [y/N] ", false)
 	if err != nil {
 		return err
 	}
@@ -258,7 +259,7 @@ func migrationRequestCommand(env Environment, state *runState, use, short string
 				return err
 			}
 			if f.drop {
-				if err := confirm(env, f.force, "Are you sure you want to drop the destination collections?"); err != nil {
+				if err := confirm(cmd.Context(), env, f.force, "Are you sure you want to drop the destination collections?"); err != nil {
 					return err
 				}
 			}
@@ -376,7 +377,7 @@ func sourcePasswordFrom(cmd *cobra.Command, env Environment, flagValue string) (
 		return "", "", errors.New("standard input holds no source password on its first line")
 	}
 	if env.Prompt != nil {
-		p, err := env.Prompt("Source password: ", true)
+		p, err := env.Prompt(cmd.Context(), "Source password: ", true)
 		if err != nil {
 			return "", "", err
 		}

@@ -42,7 +42,7 @@ func TestNonUTF8SourcePasswordIsRefused(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			env := Environment{Stdin: strings.NewReader(tc.stdin), StdinIsPiped: tc.stdin != "", Stdout: &stdout, Stderr: &stderr, Getenv: envOf(vars)}
 			if tc.prompt {
-				env.Prompt = func(string, bool) (string, error) { return password, nil }
+				env.Prompt = func(context.Context, string, bool) (string, error) { return password, nil }
 			}
 			before := srv.RequestCount()
 			code := Run(context.Background(), append(append([]string{}, args...), tc.args...), env)
