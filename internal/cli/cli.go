@@ -256,7 +256,7 @@ func (s *settings) client(env Environment, state *runState) (*atlas.Client, erro
 	}
 	transport = &markSent{base: transport, state: state}
 	var tokens atlas.Option
-	if store := newFileTokenStore(env.CacheDir, baseURL, clientID); store != nil && clientID != "" {
+	if store := newFileTokenStore(env.CacheDir, baseURL, clientID, s.cfg.get("client_secret"), env.Stderr); store != nil && clientID != "" {
 		tokens = atlas.WithTokenStore(store)
 	}
 	client, err := atlas.NewClient(
