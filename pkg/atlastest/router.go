@@ -123,6 +123,7 @@ func (s *Server) serveV2(rec *recorder, r *http.Request, body []byte) {
 		warnings = append([]string{"Accept " + resolved + " resolved to version " + version + " (the newest at or before that date)"}, warnings...)
 	}
 	warn(rec, warnings)
+	sunsetHeaders(rec, route.Operation.OperationID, version)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: pathParams, Route: route,
