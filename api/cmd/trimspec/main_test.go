@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/api/internal/upstreamtest"
 )
 
 const moduleRoot = "../../.."
@@ -40,9 +41,9 @@ func trimTo(t *testing.T, upstream, out string) error {
 // recordedUpstream is the upstream file the committed spec was cut from (by its recorded sha256), when present.
 func recordedUpstream(t *testing.T) string {
 	t.Helper()
-	path := api.FindUpstream(filepath.Join(moduleRoot, "..", "shared", "upstream"), api.UpstreamSHA256())
+	path := upstreamtest.Find(filepath.Join(moduleRoot, "..", "shared", "upstream"), api.UpstreamSHA256())
 	if path == "" {
-		t.Skipf("the upstream file api/openapi.yaml records (sha256 %s) is not in ../shared/upstream", api.UpstreamSHA256())
+		t.Skipf("the upstream file api/openapi.yaml records (sha256 %s) is not in ../shared/upstream (nor its xz-packed history)", api.UpstreamSHA256())
 	}
 	return path
 }
@@ -235,7 +236,7 @@ func copyEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// copyModule copies the module's source (not .git or bin) into a temporary directory.
+// copyModule copies the module's source (not .git or bin) into a temporary directory, outside any git tree.
 func copyModule(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -244,7 +245,13 @@ func copyModule(t *testing.T) string {
 			return err
 		}
 		rel, _ := filepath.Rel(moduleRoot, path)
-		if d.IsDir() && (rel == ".git" || rel == "bin") {
+		if rel == ".git" { // a directory, or in a git worktree a file naming the repository's: never copied
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() && rel == "bin" {
 			return filepath.SkipDir
 		}
 		if d.IsDir() {
