@@ -34,8 +34,13 @@ func run(args []string) error {
 	operationsPath := flags.String("operations", "api/operations.txt", "operations list `file`")
 	overlayPath := flags.String("overlay", "api/overlay.yaml", "OpenAPI Overlay `file` with local corrections; empty for none")
 	outPath := flags.String("out", "api/openapi.yaml", "output `file`")
+	previousPath := flags.String("previous", "", "the document trimmed last time (default: the -out file), to name upstream's new names for a missing operation")
+	notesPath := flags.String("stripped", "", "write the code-generator extensions removed from upstream to this `file`, one a line")
 	if err := flags.Parse(args); err != nil {
 		return err
+	}
+	if *previousPath == "" {
+		*previousPath = *outPath
 	}
 	if *upstreamPath == "" {
 		return errors.New("-upstream is required (e.g. make update-spec UPSTREAM=../shared/upstream/v2.yaml)")
@@ -52,17 +57,33 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *operationsPath, err)
 	}
-	opts := trim.Options{Operations: ops, Description: description, ListName: *operationsPath}
+	opts := trim.Options{Operations: ops, Description: description, ListName: *operationsPath, Versioned: true}
+	// The document trimmed last time, for "upstream now calls it …" when a listed operation is missing.
+	if prev, err := os.ReadFile(*previousPath); err == nil {
+		opts.Previous = prev
+	}
 	if *overlayPath != "" {
 		if opts.Overlay, err = overlay.Parse(*overlayPath); err != nil {
 			return fmt.Errorf("overlay %s: %w", *overlayPath, err)
 		}
 	}
-	out, err := trim.Trim(upstream, opts)
+	result, err := trim.Run(upstream, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w (%s left unchanged)", *upstreamPath, err, *outPath)
 	}
-	return writeAtomic(*outPath, out)
+	for _, s := range result.Stripped {
+		fmt.Fprintf(os.Stderr, "trimspec: WARNING: upstream sets the code-generator extension %s: removed (only api/gen-overlay.yaml may steer code generation)\n", s)
+	}
+	if *notesPath != "" {
+		var notes []byte
+		for _, s := range result.Stripped {
+			notes = append(notes, s+"\n"...)
+		}
+		if err := os.WriteFile(*notesPath, notes, 0o644); err != nil {
+			return err
+		}
+	}
+	return writeAtomic(*outPath, result.Document)
 }
 
 // writeAtomic replaces path only with a complete file.

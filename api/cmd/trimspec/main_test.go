@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api"
+	"github.com/atlas-linktoken/atlas-linktoken/api/internal/upstreamtest"
 )
 
 const moduleRoot = "../../.."
@@ -40,9 +41,9 @@ func trimTo(t *testing.T, upstream, out string) error {
 // recordedUpstream is the upstream file the committed spec was cut from (by its recorded sha256), when present.
 func recordedUpstream(t *testing.T) string {
 	t.Helper()
-	path := api.FindUpstream(filepath.Join(moduleRoot, "..", "shared", "upstream"), api.UpstreamSHA256())
+	path := upstreamtest.Find(filepath.Join(moduleRoot, "..", "shared", "upstream"), api.UpstreamSHA256())
 	if path == "" {
-		t.Skipf("the upstream file api/openapi.yaml records (sha256 %s) is not in ../shared/upstream", api.UpstreamSHA256())
+		t.Skipf("the upstream file api/openapi.yaml records (sha256 %s) is not in ../shared/upstream (nor its xz-packed history)", api.UpstreamSHA256())
 	}
 	return path
 }
@@ -235,7 +236,7 @@ func copyEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// copyModule copies the module's source (not .git or bin) into a temporary directory.
+// copyModule copies the module's source (not .git or bin) into a temporary directory, outside any git tree.
 func copyModule(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -244,7 +245,13 @@ func copyModule(t *testing.T) string {
 			return err
 		}
 		rel, _ := filepath.Rel(moduleRoot, path)
-		if d.IsDir() && (rel == ".git" || rel == "bin") {
+		if rel == ".git" { // a directory, or in a git worktree a file naming the repository's: never copied
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() && rel == "bin" {
 			return filepath.SkipDir
 		}
 		if d.IsDir() {
@@ -360,5 +367,79 @@ func TestLookaheadOperationTrims(t *testing.T) {
 	_ = os.WriteFile(ops, []byte("getSystemStatus\n"), 0o644)
 	if err := run([]string{"-upstream", upstream, "-operations", ops, "-overlay", "", "-out", filepath.Join(t.TempDir(), "o.yaml")}); err != nil {
 		t.Errorf("getSystemStatus: %v", err)
+	}
+}
+
+// A hostile upstream: the recorded upstream with oapi-codegen directives added to the schemas and operations we
+// keep (the attack that made update-spec add `_ "net/http/pprof"` to gen/) trims to exactly the committed document,
+// and trimspec names each directive it removed.
+func TestHostileUpstreamTrimsToTheCommittedDocument(t *testing.T) {
+	t.Parallel()
+	upstream := recordedUpstream(t)
+	data, err := os.ReadFile(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := string(data)
+	for _, edit := range []struct{ old, new string }{
+		{"\n        TargetOrg:\n", "\n        TargetOrg:\n            x-go-type-import:\n                name: _\n                path: net/http/pprof\n"},
+		{"\n        TargetOrgRequest:\n", "\n        TargetOrgRequest:\n            x-go-type: string\n            x-oapi-codegen-extra-tags:\n                evil: tag\n"},
+		{"            x-xgen-operation-id-override: createLinkToken\n", "            x-xgen-operation-id-override: createLinkToken\n            x-operation-aliases: [rm]\n            x-client-response-wrapper: Evil\n"},
+	} {
+		if !strings.Contains(hostile, edit.old) {
+			t.Skipf("the recorded upstream has no %q", edit.old)
+		}
+		hostile = strings.Replace(hostile, edit.old, edit.new, 1)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "v2.yaml")
+	if err := os.WriteFile(in, []byte(hostile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, notes := filepath.Join(dir, "openapi.yaml"), filepath.Join(dir, "stripped.txt")
+	if err := run([]string{"-upstream", in, "-operations", "../../operations.txt", "-overlay", "../../overlay.yaml", "-out", out, "-stripped", notes}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	want, _ := os.ReadFile("../../openapi.yaml")
+	sha := regexp.MustCompile(`[0-9a-f]{64}`)
+	if !bytes.Equal(sha.ReplaceAll(got, nil), sha.ReplaceAll(want, nil)) {
+		t.Errorf("the hostile upstream trims to another document:\n%s", got)
+	}
+	list, _ := os.ReadFile(notes)
+	for _, s := range []string{"components.schemas.TargetOrg.x-go-type-import", "components.schemas.TargetOrgRequest.x-go-type",
+		"components.schemas.TargetOrgRequest.x-oapi-codegen-extra-tags", ".post.x-operation-aliases", ".post.x-client-response-wrapper"} {
+		if !strings.Contains(string(list), s) {
+			t.Errorf("removal of %s not reported:\n%s", s, list)
+		}
+	}
+}
+
+// If upstream drops its overrides (createLinkToken, deleteLinkTokens), api/operations.txt still finds the
+// operations by upstream's own operationIds, listed as aliases.
+func TestOperationsFoundWithoutUpstreamsOverrides(t *testing.T) {
+	t.Parallel()
+	upstream := recordedUpstream(t)
+	data, err := os.ReadFile(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("operationId: createOrgLiveMigrationLinkToken")) {
+		t.Skip("the recorded upstream predates upstream's long operationIds")
+	}
+	stripped := regexp.MustCompile(`(?m)^ +x-xgen-operation-id-override: (createLinkToken|deleteLinkTokens)\n`).ReplaceAll(data, nil)
+	in := filepath.Join(t.TempDir(), "v2.yaml")
+	if err := os.WriteFile(in, stripped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := trimTo(t, in, out); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	for _, id := range []string{"operationId: createLinkToken", "operationId: deleteLinkTokens"} {
+		if !bytes.Contains(got, []byte(id)) {
+			t.Errorf("%s missing", id)
+		}
 	}
 }

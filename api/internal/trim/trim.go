@@ -84,6 +84,21 @@ type Options struct {
 	Description string
 	// ListName names the operations list in errors ("api/operations.txt"), which then say LIST:LINE.
 	ListName string
+	// Versioned requires the combined, every-version Atlas spec: each kept operation names its resource versions
+	// (application/vnd.atlas.YYYY-MM-DD+json), and upstream is not a per-version cut (see checkVersioned).
+	Versioned bool
+	// Previous is the document trimmed last time (the committed api/openapi.yaml), if any: when a listed
+	// operation is missing, the names upstream now gives the operation on its method and path are suggested.
+	Previous []byte
+}
+
+// Result is a trimmed document and what the trimmer removed from upstream on the way.
+type Result struct {
+	Document []byte
+	// Stripped lists the code-generator extensions (and the pipeline's own keys) upstream set in the parts kept,
+	// as dotted paths (components.schemas.TargetOrg.x-go-type-import): removed, since only api/gen-overlay.yaml may
+	// steer code generation.
+	Stripped []string
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -93,6 +108,15 @@ var topLevelKept = []string{"openapi", "info", "servers", "security", "paths", "
 
 // Trim returns the trimmed, corrected and validated document.
 func Trim(upstream []byte, opts Options) ([]byte, error) {
+	r, err := Run(upstream, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.Document, nil
+}
+
+// Run trims like Trim and also says what it removed from upstream.
+func Run(upstream []byte, opts Options) (*Result, error) {
 	if len(opts.Operations) == 0 {
 		return nil, errors.New("no operations to keep")
 	}
@@ -118,12 +142,25 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 	if paths == nil || paths.Kind != yaml.MappingNode {
 		return nil, errors.New("upstream has no paths")
 	}
+	if opts.Versioned {
+		if err := checkVersioned(root, paths); err != nil {
+			return nil, err
+		}
+	}
+	// Before anything is selected or copied: upstream's code-generator extensions (and the keys the trimmer writes
+	// itself) go, wherever they are; those in the kept parts are reported below.
+	removed := stripExtensions(root)
 	components := get(root, "components")
 
 	c := &collector{components: components, refs: map[string]bool{}, schemes: map[string]bool{}, tags: map[string]bool{}}
-	newPaths, err := c.selectOperations(paths, opts.Operations, opts.ListName)
+	newPaths, err := c.selectOperations(paths, opts.Operations, opts.ListName, previousRoutes(opts.Previous))
 	if err != nil {
 		return nil, err
+	}
+	if opts.Versioned {
+		if err := unversioned(newPaths); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.complete(root, newPaths); err != nil {
 		return nil, fmt.Errorf("upstream looks truncated or incomplete: %w", err)
@@ -164,7 +201,17 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 	result := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{out}}
 
 	var corrections []string
+	var kept []string
+	for _, r := range removed {
+		if c.kept(r.at, newPaths) {
+			kept = append(kept, r.String())
+		}
+	}
 	if opts.Overlay != nil {
+		var own []string // the keys the trimmer wrote, before the overlay
+		for _, s := range stripExtensions(deepCopy(result.Content[0])) {
+			own = append(own, s.String())
+		}
 		if err := opts.Overlay.Validate(); err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
 		}
@@ -179,6 +226,17 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 			if action.Description != "" {
 				corrections = append(corrections, action.Description)
 			}
+		}
+		// The local corrections may fix what upstream says, not steer the generator: Go naming belongs in
+		// api/gen-overlay.yaml, which oapi-codegen applies itself.
+		var where []string
+		for _, s := range stripExtensions(deepCopy(result.Content[0])) {
+			if !slices.Contains(own, s.String()) {
+				where = append(where, s.String())
+			}
+		}
+		if len(where) > 0 {
+			return nil, fmt.Errorf("overlay sets %s: code-generator extensions belong in api/gen-overlay.yaml (Go naming), and the trimmer writes its own keys; the local corrections may only correct what upstream says", strings.Join(where, ", "))
 		}
 	}
 	result.HeadComment = header(hex.EncodeToString(sum[:]), opts.Operations, corrections)
@@ -198,7 +256,47 @@ func Trim(upstream []byte, opts Options) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("trimmed document is invalid: %w", err)
 	}
-	return buf.Bytes(), nil
+	return &Result{Document: buf.Bytes(), Stripped: kept}, nil
+}
+
+// kept reports whether the object at path (in upstream) made it into the trimmed document.
+func (c *collector) kept(at []string, newPaths *yaml.Node) bool {
+	if len(at) == 0 {
+		return true // the root
+	}
+	switch at[0] {
+	case "paths":
+		if len(at) == 1 {
+			return false // paths-level extensions are not kept
+		}
+		item := get(newPaths, at[1])
+		if item == nil {
+			return false
+		}
+		return len(at) == 2 || !slices.Contains(httpMethods, at[2]) || get(item, at[2]) != nil
+	case "components":
+		if len(at) < 3 {
+			return false
+		}
+		return c.refs[at[1]+"/"+escape(at[2])] || (at[1] == "securitySchemes" && c.schemes[at[2]])
+	}
+	return slices.Contains(topLevelKept, at[0])
+}
+
+// unversioned refuses kept operations that name no resource version.
+func unversioned(paths *yaml.Node) error {
+	var problems []string
+	for _, pathPair := range pairs(paths) {
+		for _, pair := range pairs(pathPair[1]) {
+			if slices.Contains(httpMethods, pair[0].Value) && len(operationVersions(pair[1])) == 0 {
+				problems = append(problems, fmt.Sprintf("%s (%s %s)", scalar(get(pair[1], "operationId")), strings.ToUpper(pair[0].Value), pathPair[0].Value))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s name no versioned media type (application/vnd.atlas.YYYY-MM-DD+json with x-xgen-version) in their request or answers: the library and the CLI would not know which version to send; upstream's version markers are missing", strings.Join(problems, ", "))
+	}
+	return nil
 }
 
 func header(sha string, ops []Operation, corrections []string) string {
@@ -317,8 +415,9 @@ func (c *collector) complete(root, paths *yaml.Node) error {
 
 // selectOperations returns a paths mapping holding only the wanted operations, renamed, and records their refs.
 // Unknown names are reported against listName:LINE, with the nearest upstream names.
-func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listName string) (*yaml.Node, error) {
-	var known []string // every operationId and override upstream, for "did you mean"
+func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listName string, previous map[string]string) (*yaml.Node, error) {
+	var known []string               // every operationId and override upstream, for "did you mean"
+	onRoute := map[string][]string{} // "POST /path" → the names upstream gives the operation there
 	found := make([][]string, len(wanted))
 	out := &yaml.Node{Kind: yaml.MappingNode}
 	for _, pathPair := range pairs(paths) {
@@ -332,6 +431,12 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listN
 			op := pair[1]
 			id, override := scalar(get(op, "operationId")), scalar(get(op, "x-xgen-operation-id-override"))
 			known = append(known, id, override)
+			route := strings.ToUpper(method) + " " + pathPair[0].Value
+			for _, n := range []string{id, override} {
+				if n != "" && !slices.Contains(onRoute[route], n) {
+					onRoute[route] = append(onRoute[route], n)
+				}
+			}
 			matchedBy := -1
 			for i, w := range wanted {
 				if !w.matches(id, override) {
@@ -386,7 +491,12 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listN
 				where = fmt.Sprintf("%s:%d: ", listName, w.Line)
 			}
 			problem := fmt.Sprintf("%sunknown operation %q: no operationId or x-xgen-operation-id-override matches %s", where, w.Name, strings.Join(append([]string{w.Name}, w.Aliases...), " or "))
-			if near := nearest(append([]string{w.Name}, w.Aliases...), known); len(near) > 0 {
+			route := previous[w.Name]
+			if names := onRoute[route]; route != "" && len(names) > 0 {
+				// The operation is still where it was: upstream renamed it.
+				problem += fmt.Sprintf("; upstream's %s, which api/openapi.yaml has as %s, is now named %s: add the new name to the line as an alias (%s %s)",
+					route, w.Name, strings.Join(names, " or "), strings.Join(append([]string{w.Name}, w.Aliases...), " "), names[0])
+			} else if near := nearest(append([]string{w.Name}, w.Aliases...), known); len(near) > 0 {
 				problem += "; did you mean " + strings.Join(near, " or ") + "?"
 			}
 			problems = append(problems, problem)
@@ -399,6 +509,23 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listN
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return out, nil
+}
+
+// previousRoutes maps each operationId of a previously trimmed document to its "METHOD /path".
+func previousRoutes(doc []byte) map[string]string {
+	routes := map[string]string{}
+	var n yaml.Node
+	if len(doc) == 0 || yaml.Unmarshal(doc, &n) != nil || len(n.Content) == 0 {
+		return routes
+	}
+	for _, pathPair := range pairs(get(n.Content[0], "paths")) {
+		for _, pair := range pairs(pathPair[1]) {
+			if id := scalar(get(pair[1], "operationId")); id != "" && slices.Contains(httpMethods, pair[0].Value) {
+				routes[id] = strings.ToUpper(pair[0].Value) + " " + pathPair[0].Value
+			}
+		}
+	}
+	return routes
 }
 
 // walk records every $ref, security requirement and tag below n.

@@ -3,6 +3,7 @@ package trim
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -327,5 +328,211 @@ func TestOperationsListBOMLinesAndSuggestions(t *testing.T) {
 	_, err = Trim([]byte(small), Options{Operations: ops, ListName: "api/operations.txt"})
 	if err == nil || !strings.Contains(err.Error(), `api/operations.txt:4: unknown operation "getNod"`) || !strings.Contains(err.Error(), "did you mean getNode") {
 		t.Errorf("unknown name: %v", err)
+	}
+}
+
+// A hostile upstream steering oapi-codegen: x-go-type-import would add `_ "net/http/pprof"` to gen/, x-go-type
+// replace a type, x-oapi-codegen-extra-tags add struct tags. Every such extension is removed from what is kept, and
+// reported; a property, header or example value that merely bears such a name is left alone.
+func TestGeneratorExtensionsFromUpstreamAreStripped(t *testing.T) {
+	hostile := strings.Replace(small, `        Error:
+            properties:
+                detail:
+                    type: string
+            type: object`, `        Error:
+            example:
+                x-go-type: data, not an instruction
+            properties:
+                detail:
+                    type: string
+                    x-go-type-import:
+                        name: _
+                        path: net/http/pprof
+                    x-oapi-codegen-extra-tags:
+                        db: detail
+                x-go-name:
+                    type: string
+            type: object
+            x-go-type: string
+            x-enum-varnames: [A]
+            x-order: 1`, 1)
+	hostile = strings.Replace(hostile, `                    description: OK
+                "404":`, `                    description: OK
+                    headers:
+                        x-go-name:
+                            schema:
+                                type: string
+                    x-go-name: Renamed
+                "404":`, 1)
+	hostile = strings.Replace(hostile, "            x-xgen-operation-id-override: getNode", `            x-xgen-operation-id-override: getNode
+            x-client-response-wrapper: Evil
+            x-upstream-operation-id: forged
+            x-operation-aliases: [forged]`, 1)
+	hostile = strings.Replace(hostile, "    x-xgen-sha: abc", "    x-xgen-sha: abc\n    x-api: cloud-manager\n    x-upstream-sha256: forged\n    x-go-package: evil", 1)
+	r, err := Run([]byte(hostile), Options{Operations: []Operation{{Name: "getNode"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(r.Document)
+	for _, gone := range []string{"pprof", "x-go-type-import", "x-oapi-codegen-extra-tags", "x-go-type: string", "x-enum-varnames", "x-order", "Renamed", "x-client-response-wrapper", "forged", "x-api", "x-go-package"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("%s kept:\n%s", gone, out)
+		}
+	}
+	for _, kept := range []string{"x-go-type: data, not an instruction", "                x-go-name:\n                    type: string", "                        x-go-name:\n                            schema:", "x-xgen-operation-id-override: getNode", "x-xgen-sha: abc"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("%q removed, but it is a name or data, not an extension:\n%s", kept, out)
+		}
+	}
+	want := []string{
+		"components.schemas.Error.x-go-type", "components.schemas.Error.x-enum-varnames", "components.schemas.Error.x-order",
+		"components.schemas.Error.properties.detail.x-go-type-import", "components.schemas.Error.properties.detail.x-oapi-codegen-extra-tags",
+		"info.x-api", "info.x-upstream-sha256", "info.x-go-package",
+		"paths./nodes/{id}.get.x-client-response-wrapper", "paths./nodes/{id}.get.x-upstream-operation-id", "paths./nodes/{id}.get.x-operation-aliases",
+		"paths./nodes/{id}.get.responses.200.x-go-name",
+	}
+	slices.Sort(want)
+	got := slices.Sorted(slices.Values(r.Stripped))
+	if !slices.Equal(got, want) {
+		t.Errorf("reported %q\nwant %q", got, want)
+	}
+	// In parts not kept: removed, not reported.
+	elsewhere := strings.Replace(small, "            operationId: other", "            operationId: other\n            x-go-name: Other", 1)
+	if r, err := Run([]byte(elsewhere), Options{Operations: []Operation{{Name: "getNode"}}}); err != nil || len(r.Stripped) != 0 {
+		t.Errorf("an extension outside the kept operations: %v %q", err, r.Stripped)
+	}
+}
+
+// The local corrections may not steer the generator either.
+func TestOverlayMayNotSetGeneratorExtensions(t *testing.T) {
+	ov, err := overlay.ParseReader(strings.NewReader(`overlay: 1.1.0
+info: {title: t, version: "1"}
+actions:
+  - target: $.components.schemas.Error
+    update:
+      x-go-type: string
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Trim([]byte(small), Options{Operations: []Operation{{Name: "getNode"}}, Overlay: ov})
+	if err == nil || !strings.Contains(err.Error(), "components.schemas.Error.x-go-type") || !strings.Contains(err.Error(), "api/gen-overlay.yaml") {
+		t.Errorf("overlay setting x-go-type: %v", err)
+	}
+}
+
+// versioned is a hand-made Atlas-like upstream: versioned media types, one operation with two versions.
+const versioned = `info:
+    title: Atlas
+    version: "2.0"
+openapi: 3.0.1
+paths:
+    /links:
+        post:
+            description: Create one link.
+            operationId: createOrgLink
+            requestBody:
+                content:
+                    application/vnd.atlas.2023-01-01+json:
+                        schema:
+                            type: object
+                        x-xgen-version: "2023-01-01"
+            responses:
+                "200":
+                    content:
+                        application/vnd.atlas.2023-01-01+json:
+                            schema:
+                                type: object
+                            x-xgen-version: "2023-01-01"
+                    description: OK
+            x-xgen-operation-id-override: createLink
+    /migrations:
+        post:
+            operationId: createMigration
+            responses:
+                "201":
+                    content:
+                        application/vnd.atlas.2023-01-01+json:
+                            schema:
+                                type: object
+                            x-sunset: "2027-07-01"
+                            x-xgen-version: "2023-01-01"
+                        application/vnd.atlas.2024-05-30+json:
+                            schema:
+                                type: object
+                            x-xgen-version: "2024-05-30"
+                    description: Created
+security:
+    - Basic: []
+servers:
+    - url: https://example.com
+components:
+    securitySchemes:
+        Basic:
+            scheme: basic
+            type: http
+`
+
+// Inputs the pipeline cannot use are refused before anything is trimmed, saying what they look like.
+func TestWrongInputsAreRefusedPlainly(t *testing.T) {
+	opts := Options{Operations: []Operation{{Name: "createLink"}}, Versioned: true}
+	if _, err := Trim([]byte(versioned), opts); err != nil {
+		t.Fatalf("the combined shape: %v", err)
+	}
+	// mongodb/openapi's per-version split keeps one version of each operation and says which it dropped.
+	perVersion := strings.Replace(versioned, `                        application/vnd.atlas.2023-01-01+json:
+                            schema:
+                                type: object
+                            x-sunset: "2027-07-01"
+                            x-xgen-version: "2023-01-01"
+`, "", 1)
+	perVersion = strings.Replace(perVersion, "Create one link.", "'Create one link. Deprecated versions: v2-{2023-01-01}'", 1)
+	_, err := Trim([]byte(perVersion), opts)
+	if err == nil || !strings.Contains(err.Error(), "per-version file") || !strings.Contains(err.Error(), "openapi/v2.yaml") || !strings.Contains(err.Error(), "Deprecated versions") {
+		t.Errorf("a per-version file: %v", err)
+	}
+	// The SDK's transformed file: the same, with two-space indentation.
+	sdk := regexp.MustCompile(`(?m)^((?:    )+)`).ReplaceAllStringFunc(perVersion, func(s string) string { return s[:len(s)/2] })
+	if _, err := Trim([]byte(sdk), opts); err == nil || !strings.Contains(err.Error(), "SDK's transformed spec") {
+		t.Errorf("the SDK's transformed file: %v", err)
+	}
+	// No version markers at all.
+	plain := strings.ReplaceAll(regexp.MustCompile(`application/vnd\.atlas\.[0-9-]+\+json`).ReplaceAllString(versioned, "application/json"), "application/json:\n                            schema:\n                                type: object\n                            x-sunset", "application/json:\n                            schema:\n                                type: object\n                            x-sunset")
+	if _, err := Trim([]byte(plain), opts); err == nil || !strings.Contains(err.Error(), "versioned media type") || !strings.Contains(err.Error(), "not the Atlas Administration API v2 spec") {
+		t.Errorf("no version markers: %v", err)
+	}
+	// One kept operation without them, in an otherwise versioned document.
+	unmarked := strings.Replace(versioned, `                    content:
+                        application/vnd.atlas.2023-01-01+json:
+                            schema:
+                                type: object
+                            x-xgen-version: "2023-01-01"
+                    description: OK`, `                    description: OK`, 1)
+	unmarked = strings.Replace(unmarked, `            requestBody:
+                content:
+                    application/vnd.atlas.2023-01-01+json:
+                        schema:
+                            type: object
+                        x-xgen-version: "2023-01-01"
+`, "", 1)
+	if _, err := Trim([]byte(unmarked), opts); err == nil || !strings.Contains(err.Error(), "createLink (POST /links) name no versioned media type") {
+		t.Errorf("a kept operation without versions: %v", err)
+	}
+}
+
+// A listed operation upstream renamed (and dropped the override of) is found by where the committed document had
+// it: the message names upstream's new names and the line to write.
+func TestMissingOperationSuggestsUpstreamsNewName(t *testing.T) {
+	previous := mustTrim(t, versioned, Options{Operations: []Operation{{Name: "createLink"}}})
+	renamed := strings.Replace(strings.Replace(versioned, "createOrgLink", "createOrgLinks", 1), "            x-xgen-operation-id-override: createLink\n", "", 1)
+	ops, _ := ParseOperations([]byte("# list\ncreateLink createOrgLink\n"))
+	_, err := Trim([]byte(renamed), Options{Operations: ops, ListName: "api/operations.txt", Previous: []byte(previous)})
+	want := `api/operations.txt:2: unknown operation "createLink": no operationId or x-xgen-operation-id-override matches createLink or createOrgLink; upstream's POST /links, which api/openapi.yaml has as createLink, is now named createOrgLinks: add the new name to the line as an alias (createLink createOrgLink createOrgLinks)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	// Without the previous document: the close names.
+	if _, err := Trim([]byte(renamed), Options{Operations: ops}); err == nil || !strings.Contains(err.Error(), "did you mean createOrgLinks") {
+		t.Errorf("without the previous document: %v", err)
 	}
 }
