@@ -77,6 +77,7 @@ type recorder struct {
 	req        Request
 	route      *routers.Route // set once a v2 request is routed: its answer is validated against it
 	pathParams map[string]string
+	note       journalNote // what the control plane's journal keeps beyond req (journal.go)
 }
 
 // keepBody records at most DefaultRecordedBodyBytes of the request body, copied, so that the buffer the body was
@@ -127,6 +128,7 @@ func (s *Server) record(rec *recorder, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+	s.journalize(rec, r)
 	if s.hook != nil {
 		s.hook(rec.req)
 	}

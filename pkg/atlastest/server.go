@@ -74,6 +74,11 @@
 // its Content-Type names; and MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes
 // is DNS' bound for a host name).
 //
+// A control plane under ControlPrefix (/_emulator/, described by api/emulator/openapi.yaml and served at
+// GET /_emulator/openapi.yaml) lets a test suite in any language do what Go tests do with the Server's methods: Health,
+// Reset, Seed (JSON or YAML; WithSeed), AdvanceClock, SetJob, AddFault and Journal (at most MaxJournalEntries requests,
+// no secrets). It answers loopback clients only unless WithControlToken; every answer carries VersionHeader.
+//
 // As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
 // of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
 // of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
@@ -218,12 +223,13 @@ type Server struct {
 	linked         map[string]bool
 	faults         []Fault
 
-	groups         map[string]*project // destination projects by group ID; fixed once the server runs
+	groups         map[string]*project // destination projects by group ID; changed only by Seed and Reset (ctl.state)
 	sourceProjects []gen.LiveImportAvailableProject
 	now            func() time.Time
 	phase          time.Duration         // how long each phase of a validation or a migration lasts
 	validations    *jobs[*validationJob] // guarded by mu
 	migrations     *jobs[*migrationJob]  // guarded by mu
+	ctl            *control              // the control plane (control.go)
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -247,6 +253,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		phase:           DefaultPhaseDuration,
 		validations:     newJobs[*validationJob](),
 		migrations:      newJobs[*migrationJob](),
+		ctl:             newControl(),
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
@@ -269,6 +276,9 @@ func NewServer(opts ...Option) (*Server, error) {
 	}
 	if s.sourceProjects == nil {
 		s.sourceProjects = DemoSourceProjects()
+	}
+	if err := s.startControl(); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
@@ -391,10 +401,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inFlight.Add(1)
 	s.closeMu.RUnlock()
 	defer s.inFlight.Done()
+	w.Header().Set(VersionHeader, Version())
+	if s.serveControl(w, r) {
+		return
+	}
 	s.requests.Add(1)
 	rec := &recorder{ResponseWriter: w, req: Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
-	}}
+	}, note: s.arrival()}
 	defer s.record(rec, r)
 	if !s.wait(r, s.latency) {
 		return
@@ -413,6 +427,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(); ok && s.applyFault(rec, r, f) {
 		return
 	}
+	if f, ok := s.controlFault(rec, r); ok && s.applyFault(rec, r, f) {
+		return
+	}
+	s.ctl.state.RLock() // Seed and Reset wait until the answer is written
+	defer s.ctl.state.RUnlock()
 	if r.URL.Path == TokenPath {
 		s.serveToken(rec, r, body)
 		return
