@@ -391,6 +391,7 @@ func (s *Server) Requests() []Request {
 
 // ServeHTTP answers one request; see the package doc for the order of checks.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(VersionHeader, Version())
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -401,7 +402,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inFlight.Add(1)
 	s.closeMu.RUnlock()
 	defer s.inFlight.Done()
-	w.Header().Set(VersionHeader, Version())
 	if s.serveControl(w, r) {
 		return
 	}
