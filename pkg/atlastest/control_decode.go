@@ -226,7 +226,7 @@ func yamlValue(n *yaml.Node, path string, depth int, nodes *int) (any, error) {
 		case "!!int":
 			var i int64
 			if err := n.Decode(&i); err != nil {
-				return nil, badValue(path, "%q is not a whole number this emulator can hold", n.Value)
+				return nil, badValue(path, "%q is a number too large to hold; if it is an ID or a name, quote it", n.Value)
 			}
 			return json.Number(strconv.FormatInt(i, 10)), nil
 		case "!!float":

@@ -556,7 +556,7 @@ func TestClockMovesJobs(t *testing.T) {
 
 // Forcing a job's state: the next reads show it, a FAILED validation with its message.
 func TestSetJob(t *testing.T) {
-	srv := start(t)
+	srv := start(t, atlastest.WithPhaseDuration(time.Hour)) // nothing moves on by itself while the test reads
 	c := newController(t, srv)
 	c.ok(http.MethodPost, "/_emulator/seed", acmeSeed, 200, nil)
 	if resp, _ := do(t, srv, acmeCall(http.MethodPost, acmeLinks, `{}`)); resp.StatusCode != 201 {
