@@ -2,15 +2,15 @@
 GO ?= go
 OAPI_CODEGEN = $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: demo test fmt-check vet generate check-generated update-spec bench bench-smoke fuzz
+.PHONY: demo test fmt-check vet lint generate check-generated update-spec bench bench-smoke fuzz
 
 ## demo: start the local Atlas emulator and create a link-token with the CLI against it (no Atlas account needed)
 demo:
 	@bash scripts/demo.sh
 
-## test: formatting, vet, generated code up to date, every test with the race detector (its whole output scanned
-## for secrets), each benchmark once
-test: fmt-check vet check-generated
+## test: formatting, vet, staticcheck, generated code up to date, every test (the race detector on all but the spec
+## tooling; the whole output scanned for secrets: scripts/test.sh), each benchmark once
+test: fmt-check vet lint check-generated
 	@bash scripts/test.sh
 	@$(MAKE) --no-print-directory bench-smoke
 
@@ -34,6 +34,12 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+## lint: staticcheck (version pinned; fetched through the Go module proxy on first use), settings in staticcheck.conf
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	@echo "staticcheck ./... (the first run builds it: about a minute)"
+	@$(STATICCHECK) ./... && (cd bench && $(STATICCHECK) ./...)
 
 ## generate: regenerate gen/ from api/openapi.yaml (the client with oapi-codegen, the operation table and help with
 ## api/cmd/genmeta)

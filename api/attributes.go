@@ -1,15 +1,14 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/atlas-linktoken/atlas-linktoken/internal/bodycheck"
 )
 
 // AttributeError is a request body Atlas refuses for a reason its JSON Schema does not express: an attribute the
@@ -55,7 +54,7 @@ func walkAttributes(value any, schema *openapi3.Schema, path string) *AttributeE
 			if ipListFields[name] {
 				if list, ok := v[name].([]any); ok {
 					for i, entry := range list {
-						if s, ok := entry.(string); ok && !isIPOrCIDR(s) {
+						if s, ok := entry.(string); ok && !bodycheck.IsIPOrCIDR(s) {
 							return &AttributeError{"INVALID_IP_ADDRESS_OR_CIDR_NOTATION", field + "[" + strconv.Itoa(i) + "]",
 								fmt.Sprintf("The address %s must be in valid IP address or CIDR notation.", s)}
 						}
@@ -82,55 +81,4 @@ func walkAttributes(value any, schema *openapi3.Schema, path string) *AttributeE
 func additionalAllowed(schema *openapi3.Schema) bool {
 	ap := schema.AdditionalProperties
 	return ap.Schema != nil || (ap.Has != nil && *ap.Has)
-}
-
-func isIPOrCIDR(s string) bool {
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
-	}
-	if strings.Contains(s, "/") {
-		_, err := netip.ParsePrefix(s)
-		return err == nil
-	}
-	return false
-}
-
-// RequestSchema returns the schema of op's request body in resource version; nil when op takes no body or has
-// none in that version.
-func RequestSchema(op *openapi3.Operation, version string) *openapi3.Schema {
-	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
-		return nil
-	}
-	media := op.RequestBody.Value.Content.Get(MediaType(version))
-	if media == nil || media.Schema == nil {
-		return nil
-	}
-	return media.Schema.Value
-}
-
-// RequestSchemaName is the name of the component schema op's request body refers to in version
-// (LiveMigrationRequest20240530), "" when it takes none or declares it inline.
-func RequestSchemaName(op *openapi3.Operation, version string) string {
-	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
-		return ""
-	}
-	media := op.RequestBody.Value.Content.Get(MediaType(version))
-	if media == nil || media.Schema == nil {
-		return ""
-	}
-	_, name, _ := strings.Cut(media.Schema.Ref, "#/components/schemas/")
-	return name
-}
-
-// SchemaProblem is a kin-openapi validation error as one line naming the field: "source.clusterName: …".
-func SchemaProblem(err error) string {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		if ptr := se.JSONPointer(); len(ptr) > 0 {
-			return strings.Join(ptr, ".") + ": " + se.Reason
-		}
-		return se.Reason
-	}
-	line, _, _ := strings.Cut(err.Error(), "\n")
-	return line
 }

@@ -16,6 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+echo "building the CLI and the emulator (the first run on a cold machine downloads the modules and compiles them: a minute or two)"
 go build -o "$work/atlas" ./cmd/atlas
 go build -o "$work/atlas-emulator" ./cmd/atlas-emulator
 

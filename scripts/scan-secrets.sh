@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scan-secrets.sh LOG: fail when LOG (the test suite's verbose output) holds a secret: a literal from
-# scripts/test-secrets.txt, an emulator link-token (base64 of 96 random bytes: 128 characters), or an emulator
-# bearer token (JWT-shaped, starting with its fixed header).
+# scripts/test-secrets.txt, an emulator link-token (standard base64 of its JSON, about 190 characters: any run of 128
+# base64 characters), or an emulator bearer token (JWT-shaped, starting with its fixed header).
 set -uo pipefail
 log=$1
 list="$(dirname "$0")/test-secrets.txt"

@@ -1,16 +1,52 @@
 #!/usr/bin/env bash
-# The module's tests with the race detector. The whole verbose output is kept and scanned for secrets
-# (scripts/scan-secrets.sh); on failure all of it is printed, on success one line per package.
+# The module's tests, in two go test runs at once: the library, CLI, emulator and examples with the race detector;
+# the spec tooling (api/cmd/..., api/internal/...: single-goroutine pipelines run at build time, in no shipped
+# binary, whose tests mostly build copies of the module in subprocesses) without it. The whole verbose output is kept
+# and scanned for secrets (scripts/scan-secrets.sh); on failure all of it is printed, on success one line per package.
+# go test's own vet pass is off: make test runs the full go vet ./... (test files included) just before.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+race_log=$(mktemp)
+plain_log=$(mktemp)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-go test -race -count=1 -v ./... >"$log" 2>&1
+plain_pid=
+cleanup() {
+  if [ -n "$plain_pid" ]; then kill "$plain_pid" 2>/dev/null; fi
+  rm -f "$race_log" "$plain_log" "$log"
+}
+trap cleanup EXIT
+
+# The race detector needs cgo, hence a C compiler (go env CC, gcc by default). Without one go says only
+# "-race requires cgo"; say what is missing and run the tests without it rather than not at all.
+race=-race
+cc=$(go env CC)
+cc=${cc%% *}
+if [ "$(go env CGO_ENABLED)" != 1 ] || ! command -v "$cc" >/dev/null 2>&1; then
+  no_race="scripts/test.sh: WARNING: the race detector needs cgo, i.e. CGO_ENABLED=1 and a C compiler (here CGO_ENABLED=$(go env CGO_ENABLED), C compiler '$cc' $(command -v "$cc" >/dev/null 2>&1 && echo found || echo 'not found')): the tests run WITHOUT -race. For the full run install one (Debian/Ubuntu: apt-get install gcc libc6-dev) and leave CGO_ENABLED unset."
+  echo "$no_race" >&2
+  race=
+fi
+
+spec_pkgs=$(go list ./api/cmd/... ./api/internal/...) || exit 1
+race_pkgs=$(go list ./... | grep -vxF "$spec_pkgs") || exit 1
+echo "go test ${race:+$race }./... but the spec tooling, and go test ./api/cmd/... ./api/internal/... alongside" \
+  "(the first run on a cold machine builds the race runtime and every package: a few minutes)"
+# shellcheck disable=SC2086 # the package lists are one import path a line
+go test -vet=off -count=1 -v $spec_pkgs >"$plain_log" 2>&1 &
+plain_pid=$!
+# shellcheck disable=SC2086
+go test $race -vet=off -count=1 -v $race_pkgs >"$race_log" 2>&1
 status=$?
+wait "$plain_pid"
+plain_status=$?
+plain_pid=
+[ "$status" -ne 0 ] || status=$plain_status
+cat "$race_log" "$plain_log" >"$log"
 if [ "$status" -ne 0 ]; then
   grep -Ev '^(=== (RUN|PAUSE|CONT|NAME) |\s*--- PASS: )' "$log"
   echo "go test failed (exit $status)" >&2
   exit "$status"
 fi
-grep -E '^(ok|\?|FAIL)\s' "$log"
-bash scripts/scan-secrets.sh "$log"
+grep -hE '^(ok|\?|FAIL)\s' "$log" | sort -b -k2,2
+bash scripts/scan-secrets.sh "$log" || exit 1
+if [ -z "$race" ]; then echo "$no_race" >&2; fi

@@ -3,12 +3,18 @@
 //
 //	atlas-emulator [--addr 127.0.0.1:8080] [--org-id ID] [--public-key KEY] [--private-key KEY]
 //	               [--client-id ID] [--client-secret SECRET] [--group-id ID] [--cluster-name NAME ...]
+//	               [--source-org-id ID] [--source-public-key KEY] [--source-private-key KEY]
 //	               [--phase-duration 1s] [--seed FILE] [--control-token TOKEN | --no-control]
 //
-// The destination is one project (--group-id, default atlastest.DefaultGroupID) of the org holding the clusters
-// named by --cluster-name (repeatable or comma-separated; default atlastest.DefaultClusterName). Once the org is
-// linked, the source is atlastest.DemoSourceProjects. Each phase of a validation or migration lasts
-// --phase-duration: with the default 1s a migration is ready for cutover 4 s after it is created.
+// Like cloud.mongodb.com, it plays both sides of a push live migration: Atlas under /api/atlas/v2 and Cloud
+// Manager under /api/public/v1.0. The destination is one project (--group-id, default atlastest.DefaultGroupID) of
+// the Atlas org holding the clusters named by --cluster-name (repeatable or comma-separated; default
+// atlastest.DefaultClusterName). The source is one Cloud Manager org (--source-org-id, default
+// atlastest.DefaultSourceOrgID) holding atlastest.DemoSourceProjects, whose API key (--source-public-key,
+// --source-private-key; default atlastest.DefaultSourcePublicKey and its private key) is its Organization Owner:
+// once it connects with a link-token the Atlas org created, Atlas' listAvailableProjects lists its projects. Each
+// phase of a validation or migration lasts --phase-duration: with the default 1s a migration is ready for cutover
+// 4 s after it is created.
 //
 // --seed FILE adds the organizations, keys, service accounts and projects of a seed document, JSON or YAML
 // (atlastest.Seed), to that state: it is the state the control plane's reset returns to. The control plane, under
@@ -18,8 +24,9 @@
 //
 // The first line on stdout is "listening on http://HOST:PORT" once connections are accepted; then one line per
 // request goes to stderr (method, path, status, auth outcome; never credentials or tokens). SIGINT or SIGTERM stops
-// it cleanly. The defaults are the emulator's documented demo identity (atlastest.DefaultOrgID and friends): an API
-// key and a service account, both Organization Owner of the org.
+// it cleanly. The defaults are the emulator's documented demo identities (atlastest.DefaultOrgID,
+// atlastest.DefaultSourceOrgID and friends): on Atlas an API key and a service account, both Organization Owner of the
+// org; on Cloud Manager an API key, Organization Owner of the source org.
 package main
 
 import (
@@ -58,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	groupID := flags.String("group-id", atlastest.DefaultGroupID, "`ID` of the destination project (group) the org owns")
 	var clusters clusterNames
 	flags.Var(&clusters, "cluster-name", "`name` of a destination cluster in the project; repeat or separate with commas (default "+atlastest.DefaultClusterName+")")
+	sourceOrgID := flags.String("source-org-id", atlastest.DefaultSourceOrgID, "`ID` of the Cloud Manager organization the source API key owns (holding the demo source projects)")
+	sourcePublicKey := flags.String("source-public-key", atlastest.DefaultSourcePublicKey, "public API `key` of the source organization (digest user name)")
+	sourcePrivateKey := flags.String("source-private-key", atlastest.DefaultSourcePrivateKey, "private API `key` of the source organization (digest password)")
 	phase := flags.Duration("phase-duration", atlastest.DefaultPhaseDuration, "how `long` each phase of a validation or migration lasts (a migration is ready for cutover after 4)")
 	seedFile := flags.String("seed", "", "add the organizations, keys and projects of seed document `FILE` (JSON or YAML) at start-up; reset returns to them")
 	controlToken := flags.String("control-token", "", "bearer `token` every /_emulator/ control request needs (default $ATLAS_EMULATOR_CONTROL_TOKEN; without one, loopback clients only)")
@@ -84,6 +94,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		atlastest.WithAPIKey(*publicKey, *privateKey, *orgID),
 		atlastest.WithServiceAccount(*clientID, *clientSecret, *orgID),
 		atlastest.WithGroup(*orgID, *groupID, clusters.orDefault()...),
+		atlastest.WithSourceOrg(*sourceOrgID, atlastest.DemoSourceProjects()...),
+		atlastest.WithSourceAPIKey(*sourcePublicKey, *sourcePrivateKey, *sourceOrgID),
 		atlastest.WithPhaseDuration(*phase),
 		atlastest.WithReadTimeout(*readTimeout),
 		atlastest.WithIdleTimeout(*idleTimeout),

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ func TestCompatibility(t *testing.T) {
 	file := bodyFile(t, body)
 	create := command + " --orgId " + orgA + " --file " + file
 	url := map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL}
+	version, revision := stampOf(t, filepath.Join(binDir, "atlas"))
 	keys := fmt.Sprintf("  public_api_key = %q\n  private_api_key = %q\n", pub, priv)
 	for _, tc := range []struct {
 		name   string
@@ -44,7 +46,7 @@ func TestCompatibility(t *testing.T) {
 			"MCLI_PRIVATE_API_KEY": priv, "MCLI_ORG_ID": orgA}}, code: 0, stdout: "token"},
 		{name: "MONGODB_ATLAS beats MCLI", r: run{args: command + " --file " + file, env: merge(credsFor(srv), "MONGODB_ATLAS_ORG_ID", orgA, "MCLI_ORG_ID", "not-an-org")}, code: 0, stdout: "token"},
 		// 6. version.
-		{name: "--version", r: run{args: "--version"}, code: 0, stdout: "atlas-linktoken version: devel\n"},
+		{name: "--version", r: run{args: "--version"}, code: 0, stdout: "atlas-linktoken version: " + version + "\ngit version: " + revision + "\n"},
 		{name: "version", r: run{args: "version"}, code: 0, stdout: "Go version: go1."},
 		// 8. completion of values, and did-you-mean for flags.
 		{name: "complete --version", r: run{args: "__complete " + command, extra: []string{"--version", ""}}, code: 0, stdout: "2023-01-01"},
@@ -81,6 +83,31 @@ func TestCompatibility(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stampOf is the version and git revision the binary at path must print, from the build information the go command
+// stamped into it: its module version ("devel" when there is none: -buildvcs=false, or a build outside a VCS
+// checkout) and vcs.revision ("unknown" without one). A build in a git clone is stamped with a pseudo-version
+// (v0.0.0-…) and the commit, so neither can be a constant.
+func stampOf(t *testing.T, path string) (version, revision string) {
+	t.Helper()
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Main.Path != "github.com/atlas-linktoken/atlas-linktoken" {
+		t.Fatalf("%s's main module is %q", path, info.Main.Path)
+	}
+	version, revision = "devel", "unknown"
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		version = v
+	}
+	for _, kv := range info.Settings {
+		if kv.Key == "vcs.revision" {
+			revision = kv.Value
+		}
+	}
+	return version, revision
 }
 
 func merge(m map[string]string, kv ...string) map[string]string {

@@ -89,6 +89,10 @@ func TestPushLiveMigrationEndToEnd(t *testing.T) {
 	if tokenOf(t, []byte(token)) == "" {
 		t.Fatal("createLinkToken gave no link-token")
 	}
+	// The source organization connects with it (the emulator's demo Cloud Manager org; the token from the environment).
+	source := sourceEnv(url)
+	source["MONGODB_ATLAS_LINK_TOKEN"] = tokenOf(t, []byte(token))
+	ok(t, source, "cloud-manager liveMigrations link create --orgId "+atlastest.DefaultSourceOrgID)
 	var projects []struct {
 		ProjectID      string   `json:"projectId"`
 		MigrationHosts []string `json:"migrationHosts"`
@@ -152,7 +156,10 @@ func TestLiveMigrationsTreeWithWatch(t *testing.T) {
 	env := demoEnv(url)
 	env["MONGODB_ATLAS_PROJECT_ID"] = e2eGroup
 	env["MONGODB_ATLAS_ORG_ID"] = atlastest.DefaultOrgID
-	ok(t, env, "lm link create --accessListIp 203.0.113.7", "-o", "go-template={{len .LinkToken}}")
+	if res := atlas(t, run{args: "lm link create --accessListIp 203.0.113.7 --sourceOrgId " + atlastest.DefaultSourceOrgID + " --sourceProfile src",
+		env: env, config: sourceConfig(url)}); res.code != 0 {
+		t.Fatalf("link create, both sides: exit %d", res.code)
+	}
 	source := "--clusterName Dest0 --sourceProjectId " + atlastest.DemoSourceProjectID + " --sourceClusterName " + atlastest.DemoSourceClusterName +
 		" --migrationHost " + atlastest.DemoSourceMigrationHost
 	watch := " --watch --watch-interval 10ms"
@@ -221,4 +228,16 @@ func TestLiveMigrationsTreeWithWatch(t *testing.T) {
 	if res.code != 2 || !strings.Contains(res.stderr, "MONGODB_ATLAS_PROJECT_ID") {
 		t.Errorf("bad project ID from the environment: exit %d %s", res.code, res.stderr)
 	}
+}
+
+// sourceEnv is the environment of a source-side command against the emulator at url: its demo Cloud Manager key.
+func sourceEnv(url string) map[string]string {
+	return map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": url + "/",
+		"MONGODB_ATLAS_PUBLIC_API_KEY": atlastest.DefaultSourcePublicKey, "MONGODB_ATLAS_PRIVATE_API_KEY": atlastest.DefaultSourcePrivateKey}
+}
+
+// sourceConfig is a config.toml whose profile "src" holds the emulator's demo Cloud Manager org and key.
+func sourceConfig(url string) string {
+	return "[src]\npublic_api_key = \"" + atlastest.DefaultSourcePublicKey + "\"\nprivate_api_key = \"" + atlastest.DefaultSourcePrivateKey +
+		"\"\nops_manager_url = \"" + url + "/\"\norg_id = \"" + atlastest.DefaultSourceOrgID + "\"\n"
 }

@@ -1,8 +1,10 @@
-// Command livemigration runs a whole push live migration through pkg/atlas against the local emulator, the way a
-// migration tool would against Atlas: link the organization, pick a source project, deployment and migration
-// host, validate, migrate, wait until ready, cut over, wait until complete. With the emulator's demo pace (-phase
-// 1s) it takes about six seconds. Against Atlas, drop the emulator and WithBaseURL, pass your own API key, org
-// and project IDs, and install the link-token in Cloud Manager or Ops Manager before listing projects.
+// Command livemigration runs a whole push live migration through pkg/atlas against the local emulator, which plays
+// Atlas and Cloud Manager as cloud.mongodb.com does, the way a migration tool would against them: link both sides
+// (a link-token from the Atlas organization, with which the Cloud Manager organization connects), pick a source
+// project, deployment and migration host, validate, migrate, wait until ready, cut over, wait until complete. With
+// the emulator's demo pace (-phase 1s) it takes about six seconds. Against Atlas, drop the emulator and
+// WithBaseURL, pass your own API keys (one of the Atlas organization, one of the source organization; for Ops
+// Manager, its URL as the source client's base URL), org and project IDs.
 package main
 
 import (
@@ -43,14 +45,26 @@ func run(ctx context.Context, w io.Writer, phase time.Duration) error {
 	if err != nil {
 		return err
 	}
+	cloudManager, err := atlas.NewClient( // Cloud Manager: the same host, an API key of the source organization
+		atlas.WithBaseURL(emulator.URL),
+		atlas.WithDigestAuth(atlastest.DefaultSourcePublicKey, atlastest.DefaultSourcePrivateKey),
+	)
+	if err != nil {
+		return err
+	}
 	orgID, groupID := atlastest.DefaultOrgID, atlastest.DefaultGroupID
 	poll := atlas.WithPollInterval(phase/2, phase)
 
-	// 1. Link the organization. The link-token is a secret: give it to Cloud Manager or Ops Manager, never print it.
-	if _, err := client.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIPs: []string{"203.0.113.7"}}); err != nil {
+	// 1. Link both sides. The link-token is a secret: it goes from Atlas' answer to Cloud Manager, never printed.
+	token, err := client.CreateLinkToken(ctx, orgID, atlas.TargetOrgRequest{AccessListIPs: []string{"203.0.113.7"}})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "linked organization", orgID)
+	status, err := cloudManager.ConnectOrganizations(ctx, atlastest.DefaultSourceOrgID, token.LinkToken)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "linked organization", orgID, "with source organization", atlastest.DefaultSourceOrgID+":", *status.Status)
 
 	// 2. Choose what to migrate from what the link makes available.
 	projects, err := client.ListAvailableProjects(ctx, orgID)

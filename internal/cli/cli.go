@@ -45,8 +45,10 @@ type Environment struct {
 	StderrIsTerminal bool              // progress of --watch is one line rewritten in place
 	Transport        http.RoundTripper // nil: http.DefaultTransport
 	// Prompt asks a question on the terminal and returns the answer, without echo when secret; nil when stdin is
-	// not a terminal (then nothing is asked: a source password must come from elsewhere, --force is needed).
-	Prompt func(question string, secret bool) (string, error)
+	// not a terminal (then nothing is asked: a source password must come from elsewhere, --force is needed). When
+	// ctx ends (Ctrl-C) it must return at once with ctx's error, the terminal as it found it: the command then ends
+	// as interrupted.
+	Prompt func(ctx context.Context, question string, secret bool) (string, error)
 }
 
 // failure is an error after the request may have been sent (exit 1); every other error is a usage error (exit 2).
@@ -274,7 +276,7 @@ func (s *settings) client(env Environment, state *runState) (*atlas.Client, erro
 	}
 	transport = &markSent{base: transport, state: state}
 	var tokens atlas.Option
-	if store := newFileTokenStore(env.CacheDir, baseURL, clientID); store != nil && clientID != "" {
+	if store := newFileTokenStore(env.CacheDir, baseURL, clientID, s.cfg.get("client_secret"), env.Stderr); store != nil && clientID != "" {
 		tokens = atlas.WithTokenStore(store)
 	}
 	client, err := atlas.NewClient(

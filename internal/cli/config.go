@@ -52,11 +52,11 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 	}
 	var profiles map[string]map[string]any
 	if c.path != "" {
-		_, err := toml.DecodeFile(c.path, &profiles)
+		err := decodeConfig(c.path, &profiles)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
-			return nil, fmt.Errorf("reading Atlas CLI config %s: %w", c.path, err)
+			return nil, err
 		default:
 			if info, err := os.Stat(c.path); err == nil && info.Mode().Perm()&0o077 != 0 {
 				c.warnings = append(c.warnings, fmt.Sprintf("%s holds credentials but is readable by group or others (mode %04o): run chmod 600 %s",
@@ -97,13 +97,69 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 	return c, nil
 }
 
+// decodeConfig reads the TOML file at path into v. Its errors name the file, and for a syntax error the line,
+// column and key, but never quote the file: the toml library's own message repeats the text at the error, which
+// may be a secret written without quotes (private_api_key = abc-123).
+func decodeConfig(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading Atlas CLI config %s: %w", path, err)
+	}
+	_, err = toml.Decode(string(data), v)
+	var pe toml.ParseError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return tomlSyntaxError(path, data, pe)
+	default:
+		return fmt.Errorf("reading Atlas CLI config %s: not a valid configuration (details not shown: they may quote a secret)", path)
+	}
+}
+
+// tomlSyntaxError describes pe from its position and the key the parser last read, without its message.
+func tomlSyntaxError(path string, data []byte, pe toml.ParseError) error {
+	where := fmt.Sprintf("line %d, column %d", pe.Position.Line, pe.Position.Col)
+	parts := strings.Split(pe.LastKey, ".")
+	switch key := parts[len(parts)-1]; {
+	case key != "" && lineHasKey(data, pe.Position.Line, key) && len(parts) > 1:
+		where += fmt.Sprintf(" (key %q of profile %q)", key, strings.Join(parts[:len(parts)-1], "."))
+	case key != "" && lineHasKey(data, pe.Position.Line, key):
+		where += fmt.Sprintf(" (key %q)", key)
+	case pe.LastKey != "":
+		where += fmt.Sprintf(" (after key %q)", pe.LastKey)
+	}
+	problem := `not valid TOML: a text value must be in double quotes, as in key = "value"`
+	if strings.Contains(pe.Message, "already") {
+		problem = "not valid TOML: a key or profile is defined twice"
+	}
+	return fmt.Errorf("reading Atlas CLI config %s: %s: %s (the line is not shown: it may hold a secret)", path, where, problem)
+}
+
+// lineHasKey reports whether line n (from 1) of data assigns key: key = ..., "key" = ... or key.sub = ....
+func lineHasKey(data []byte, n int, key string) bool {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return false
+	}
+	line := strings.TrimLeft(lines[n-1], " \t")
+	for _, k := range []string{key, `"` + key + `"`, "'" + key + "'"} {
+		if rest, ok := strings.CutPrefix(line, k); ok {
+			if rest = strings.TrimLeft(rest, " \t"); strings.HasPrefix(rest, "=") || strings.HasPrefix(rest, ".") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // profileNames lists the profiles of configDir's config.toml, for completion.
 func profileNames(configDir string) []string {
 	var profiles map[string]map[string]any
 	if configDir == "" {
 		return nil
 	}
-	if _, err := toml.DecodeFile(filepath.Join(configDir, "atlascli", "config.toml"), &profiles); err != nil {
+	if err := decodeConfig(filepath.Join(configDir, "atlascli", "config.toml"), &profiles); err != nil {
 		return nil
 	}
 	return slices.Sorted(maps.Keys(profiles))

@@ -260,3 +260,47 @@ func TestGroupReadableConfigDrawsAWarning(t *testing.T) {
 		}
 	}
 }
+
+// A syntax error in config.toml names the file, the line and the key, never the text there: an unquoted secret is
+// not repeated, not even its start (the toml library's message quotes the token it stopped at).
+func TestConfigSyntaxErrorNeverQuotesAValue(t *testing.T) {
+	const secret = "abc-secret-123"
+	for _, tc := range []struct {
+		name, toml, wantLine, wantKey string
+	}{
+		{"unquoted value", "[default]\n  public_api_key = \"pub\"\n  private_api_key = " + secret + "\n", "line 3", `key "private_api_key" of profile "default"`},
+		{"unquoted value at the top", "private_api_key = " + secret + "\n", "line 1", `key "private_api_key"`},
+		{"no equals sign", "[default]\n  private_api_key " + secret + "\n", "line 2", `after key "default"`},
+		{"a bare secret on its own line", "[default]\n" + secret + "\n", "line 2", `after key "default"`},
+		{"unterminated string", "[default]\n  private_api_key = \"" + secret + "\n", "line 2", `key "private_api_key" of profile "default"`},
+		{"bad escape", "[default]\n  private_api_key = \"" + secret + `\q` + "\"\n", "line 2", `key "private_api_key" of profile "default"`},
+		{"number then text", "[default]\n  private_api_key = 123" + secret + "\n", "line 2", `after key "default"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeConfig(t, tc.toml)
+			path := filepath.Join(dir, "atlascli", "config.toml")
+			_, err := loadConfig(dir, "", envOf(nil))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := strings.ReplaceAll(err.Error(), path, "PATH") // a temporary directory's name may hold "123"
+			for n := 3; n <= len(secret); n++ {
+				if strings.Contains(msg, secret[:n]) || strings.Contains(msg, secret[len(secret)-n:]) {
+					t.Fatalf("the error quotes %d characters of the value", n)
+				}
+			}
+			for _, want := range []string{"PATH", tc.wantLine, tc.wantKey} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("the error lacks %q: %s", want, msg)
+				}
+			}
+			// The same through the command, on stderr, exit 2.
+			var stdout, stderr strings.Builder
+			code := Run(t.Context(), []string{"api", "cloudMigrationService", "createLinkToken", "--orgId", "aaaaaaaaaaaaaaaaaaaaaaaa"},
+				Environment{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: envOf(nil), ConfigDir: dir})
+			if code != ExitUsage || !strings.Contains(stderr.String(), path) || strings.Contains(stdout.String()+stderr.String(), secret[:4]) {
+				t.Errorf("exit %d, stderr without the path or with the value: %d bytes", code, stderr.Len())
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"unicode/utf8"
 )
 
 // maxDebugBody bounds how much of each body --debug shows (and so reads ahead of the client).
@@ -32,6 +33,10 @@ var (
 	secretForm = regexp.MustCompile(`(?i)\b((?:` + secretNames + `)=)[^&\s"]*`)
 	// urlPassword catches user:password@ in any URL a dump shows.
 	urlPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
+	// openSecretField and openURLPassword catch what the cut of a body may leave at its end: a secret field or a
+	// URL password whose closing quote or @ lies beyond what was read. (secretForm already runs to the end.)
+	openSecretField = regexp.MustCompile(`("(?:` + secretNames + `)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$`)
+	openURLPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*$`)
 )
 
 // redactDump removes credentials and link-tokens from a dump.
@@ -87,9 +92,27 @@ func (t *debugTransport) write(kind string, headers, body []byte) {
 	defer t.mu.Unlock()
 	_, _ = io.WriteString(t.w, "--- "+kind+" ---\n")
 	_, _ = t.w.Write(redactDump(headers))
-	if len(body) > maxDebugBody {
-		body = append(body[:maxDebugBody:maxDebugBody], []byte("\n[… body cut at "+strconv.Itoa(maxDebugBody)+" bytes]")...)
-	}
-	_, _ = t.w.Write(redactDump(body))
+	_, _ = t.w.Write(redactBody(body))
 	_, _ = io.WriteString(t.w, "\n")
+}
+
+// redactBody redacts a body peeked by peekBody, then cuts it to maxDebugBody: redaction first, so that a cut can
+// never end a secret's value early and leave its start showing. A body longer than the peek was itself cut where
+// the peek ended, perhaps inside a value: a secret left open at the end is redacted too.
+func redactBody(body []byte) []byte {
+	cut := len(body) > maxDebugBody
+	body = redactDump(body)
+	if !cut {
+		return body
+	}
+	body = openSecretField.ReplaceAll(body, []byte(`$1"[REDACTED]`))
+	body = openURLPassword.ReplaceAll(body, []byte(`${1}xxxxx`))
+	if len(body) > maxDebugBody {
+		end := maxDebugBody
+		for end > 0 && !utf8.RuneStart(body[end]) {
+			end-- // not inside a character
+		}
+		body = body[:end:end]
+	}
+	return append(body, []byte("\n[… body cut at "+strconv.Itoa(maxDebugBody)+" bytes]")...)
 }

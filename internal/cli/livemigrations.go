@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -226,7 +227,7 @@ func linkDeleteCommand(env Environment, state *runState) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := confirmDelete(env, force, "Are you sure you want to delete: "+org); err != nil {
+			if err := confirmDelete(cmd.Context(), env, force, "Are you sure you want to delete: "+org); err != nil {
 				return err
 			}
 			if err := h.client.DeleteLinkToken(cmd.Context(), org); err != nil {
@@ -244,15 +245,16 @@ func linkDeleteCommand(env Environment, state *runState) *cobra.Command {
 	return cmd
 }
 
-// confirm asks question on a terminal unless force; without a terminal, force is required.
-func confirm(env Environment, force bool, question string) error {
+// confirm asks question on a terminal unless force; without a terminal, force is required. Ctrl-C at the question
+// ends the command (ctx).
+func confirm(ctx context.Context, env Environment, force bool, question string) error {
 	if force {
 		return nil
 	}
 	if env.Prompt == nil {
 		return errors.New("confirmation needed and standard input is not a terminal: pass --force to proceed without it")
 	}
-	answer, err := env.Prompt(question+" [y/N] ", false)
+	answer, err := env.Prompt(ctx, question+" [y/N] ", false)
 	if err != nil {
 		return err
 	}
@@ -299,7 +301,7 @@ func migrationRequestCommand(env Environment, state *runState, use, short string
 				return err
 			}
 			if f.drop {
-				if err := confirm(env, f.force, "Are you sure you want to drop the destination collections?"); err != nil {
+				if err := confirm(cmd.Context(), env, f.force, "Are you sure you want to drop the destination collections?"); err != nil {
 					return err
 				}
 			}
@@ -374,39 +376,58 @@ func (f *migrationFlags) request(cmd *cobra.Command, env Environment, groupID st
 }
 
 // sourcePassword is the source password from --sourcePassword (with a warning: shell history keeps it), the
-// environment, the first line of piped standard input, or a prompt without echo on a terminal.
+// environment, the first line of piped standard input, or a prompt without echo on a terminal. It must be UTF-8
+// text (checkedPassword).
 func sourcePassword(cmd *cobra.Command, env Environment, flagValue string) (string, error) {
+	p, from, err := sourcePasswordFrom(cmd, env, flagValue)
+	if err != nil {
+		return "", err
+	}
+	return checkedPassword(p, from)
+}
+
+// checkedPassword refuses a password that is not UTF-8: JSON would carry each invalid byte as U+FFFD, so the
+// source would get a password other than the user's. The error says where it came from, never what it is.
+func checkedPassword(p, from string) (string, error) {
+	if !utf8.ValidString(p) {
+		return "", fmt.Errorf("the source password from %s is not valid UTF-8 (it is not shown): Atlas would get it altered, each invalid byte replaced; "+
+			"give it in UTF-8 (check the encoding of the terminal, file or variable it comes from)", from)
+	}
+	return p, nil
+}
+
+func sourcePasswordFrom(cmd *cobra.Command, env Environment, flagValue string) (password, from string, err error) {
 	if cmd.Flags().Changed("sourcePassword") {
 		if flagValue == "" {
-			return "", errors.New("--sourcePassword is empty: set " + sourcePasswordEnv + ", pipe it on standard input, or leave the flag out to be prompted")
+			return "", "", errors.New("--sourcePassword is empty: set " + sourcePasswordEnv + ", pipe it on standard input, or leave the flag out to be prompted")
 		}
 		fmt.Fprintln(env.Stderr, "Warning: --sourcePassword stays in your shell history and the process list; prefer "+sourcePasswordEnv+" or the prompt")
-		return flagValue, nil
+		return flagValue, "--sourcePassword", nil
 	}
 	if p := env.Getenv(sourcePasswordEnv); p != "" {
-		return p, nil
+		return p, "environment variable " + sourcePasswordEnv, nil
 	}
 	if env.StdinIsPiped {
 		data, err := readAllBounded(cmd.Context(), env.Stdin)
 		if err != nil {
-			return "", fmt.Errorf("reading the source password from standard input: %w", err)
+			return "", "", fmt.Errorf("reading the source password from standard input: %w", err)
 		}
 		line, _, _ := strings.Cut(string(data), "\n")
 		if line = strings.TrimRight(line, "\r"); line != "" {
-			return line, nil
+			return line, "standard input", nil
 		}
-		return "", errors.New("standard input holds no source password on its first line")
+		return "", "", errors.New("standard input holds no source password on its first line")
 	}
 	if env.Prompt != nil {
-		p, err := env.Prompt("Source password: ", true)
+		p, err := env.Prompt(cmd.Context(), "Source password: ", true)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		if p != "" {
-			return p, nil
+			return p, "the prompt", nil
 		}
 	}
-	return "", errors.New("no source password: set " + sourcePasswordEnv + ", pipe it on standard input, run in a terminal to be prompted, or pass --sourceManagedAuthentication")
+	return "", "", errors.New("no source password: set " + sourcePasswordEnv + ", pipe it on standard input, run in a terminal to be prompted, or pass --sourceManagedAuthentication")
 }
 
 // watchFlags are --watch, --watch-timeout and --watch-interval.

@@ -29,7 +29,7 @@ func TestSourcePasswordPromptAndDropConfirmation(t *testing.T) {
 			return map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_PUBLIC_API_KEY": atlastest.DefaultPublicKey,
 				"MONGODB_ATLAS_PRIVATE_API_KEY": atlastest.DefaultPrivateKey, "MONGODB_ATLAS_PROJECT_ID": atlastest.DefaultGroupID}[k]
 		},
-		Prompt: func(q string, secretAnswer bool) (string, error) {
+		Prompt: func(_ context.Context, q string, secretAnswer bool) (string, error) {
 			asked = append(asked, q)
 			return answers[secretAnswer], nil
 		},
@@ -89,5 +89,62 @@ func TestInterruptedWatchSaysOnlyReadsWereSent(t *testing.T) {
 	code := Run(ctx, strings.Fields("lm describe --watch --watch-interval 10ms --liveMigrationId "+*m.ID), env)
 	if code != ExitInterrupted || !strings.Contains(stderr.String(), "only reads were sent") {
 		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// Ctrl-C at the source-password prompt or at the --drop confirmation ends the command at once (the prompt returns
+// when its context ends; it does not wait for Enter): exit 130, and nothing was sent to Atlas.
+func TestInterruptAtAPromptEndsTheCommand(t *testing.T) {
+	srv, err := atlastest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	args := strings.Fields("liveMigrations create -u migrator --clusterName " + atlastest.DefaultClusterName +
+		" --sourceProjectId " + atlastest.DemoSourceProjectID + " --sourceClusterName rs0 --migrationHost " + atlastest.DemoSourceMigrationHost)
+	for _, tc := range []struct {
+		name, interruptAt string
+		env               map[string]string
+		args              []string
+	}{
+		{name: "source password", interruptAt: "Source password: "},
+		{name: "drop confirmation", interruptAt: "Are you sure you want to drop the destination collections? [y/N] ",
+			env: map[string]string{sourcePasswordEnv: "s3cret-source-pass"}, args: []string{"--drop"}},
+		{name: "drop confirmation after a prompted password", interruptAt: "Are you sure you want to drop the destination collections? [y/N] ",
+			args: []string{"--drop"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_PUBLIC_API_KEY": atlastest.DefaultPublicKey,
+				"MONGODB_ATLAS_PRIVATE_API_KEY": atlastest.DefaultPrivateKey, "MONGODB_ATLAS_PROJECT_ID": atlastest.DefaultGroupID}
+			for k, v := range tc.env {
+				vars[k] = v
+			}
+			ctx, interrupt := context.WithCancel(context.Background())
+			defer interrupt()
+			var asked []string
+			var stdout, stderr bytes.Buffer
+			env := Environment{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: envOf(vars),
+				// A terminal prompt: it answers, or, at the question the user interrupts, blocks until its context ends.
+				Prompt: func(ctx context.Context, q string, secret bool) (string, error) {
+					asked = append(asked, q)
+					if q != tc.interruptAt {
+						return map[bool]string{true: "prompted-secret-42", false: "yes"}[secret], nil
+					}
+					interrupt() // Ctrl-C: the binary's signal handler cancels the command's context
+					<-ctx.Done()
+					return "", ctx.Err()
+				}}
+			before := srv.RequestCount()
+			code := Run(ctx, append(append([]string{}, args...), tc.args...), env)
+			if code != ExitInterrupted || !strings.Contains(stderr.String(), "nothing was sent to Atlas") {
+				t.Errorf("exit %d: %s", code, stderr.String())
+			}
+			if len(asked) == 0 || asked[len(asked)-1] != tc.interruptAt {
+				t.Errorf("prompts %q", asked)
+			}
+			if srv.RequestCount() != before {
+				t.Error("a request was sent after the interrupt")
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -169,7 +170,7 @@ func sourceLinkDeleteCommand(env Environment, state *runState, opsManager bool) 
 			if err != nil {
 				return err
 			}
-			if err := confirmDelete(env, force, "Are you sure you want to delete: "+org); err != nil {
+			if err := confirmDelete(cmd.Context(), env, force, "Are you sure you want to delete: "+org); err != nil {
 				return err
 			}
 			if err := h.client.DeleteConnection(cmd.Context(), org); err != nil {
@@ -185,8 +186,8 @@ func sourceLinkDeleteCommand(env Environment, state *runState, opsManager bool) 
 }
 
 // confirmDelete is confirm with the official CLI's message when the answer is no.
-func confirmDelete(env Environment, force bool, question string) error {
-	err := confirm(env, force, question)
+func confirmDelete(ctx context.Context, env Environment, force bool, question string) error {
+	err := confirm(ctx, env, force, question)
 	if err != nil && strings.HasPrefix(err.Error(), "aborted") {
 		return errors.New(linkNotDeleted + ": nothing was sent")
 	}

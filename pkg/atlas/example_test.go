@@ -68,9 +68,9 @@ func ExampleIsErrorCode() {
 	// atlas: invalid orgID "not-an-org-id": must be 24 lower-case hexadecimal digits (^([a-f0-9]{24})$)
 }
 
-// A whole push live migration against the emulator, its phases shortened to 10 ms: validate, migrate, wait until
-// ready, cut over, wait until complete. Against Atlas, the org must first be linked in Cloud Manager or Ops Manager
-// with the link-token, and the phases take minutes to days.
+// A whole push live migration against the emulator, which plays Atlas and Cloud Manager, its phases shortened to
+// 10 ms: link both sides, validate, migrate, wait until ready, cut over, wait until complete. Against Atlas, the
+// source client points at Cloud Manager (the same host) or Ops Manager, and the phases take minutes to days.
 func ExampleClient_CreateMigration() {
 	emulator, err := atlastest.NewServer(atlastest.WithPhaseDuration(10 * time.Millisecond))
 	if err != nil {
@@ -82,8 +82,17 @@ func ExampleClient_CreateMigration() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	source, err := atlas.NewClient(atlas.WithBaseURL(emulator.URL), // Cloud Manager, with a key of the source org
+		atlas.WithDigestAuth(atlastest.DefaultSourcePublicKey, atlastest.DefaultSourcePrivateKey))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
-	if _, err := client.CreateLinkToken(ctx, atlastest.DefaultOrgID, atlas.TargetOrgRequest{}); err != nil {
+	token, err := client.CreateLinkToken(ctx, atlastest.DefaultOrgID, atlas.TargetOrgRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := source.ConnectOrganizations(ctx, atlastest.DefaultSourceOrgID, token.LinkToken); err != nil { // a secret: never printed
 		log.Fatal(err)
 	}
 	req := atlas.LiveMigrationRequest20240530{

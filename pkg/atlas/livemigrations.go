@@ -44,21 +44,23 @@ type (
 	ShardKeys = gen.ShardKeys
 )
 
-// Job statuses and network types, re-exported from the generated package.
+// Job statuses and network types. They are bound to their values here, never to a position in the document's enum
+// lists, so an upstream reordering cannot rebind them (TestConstantsAreBoundToValues checks the values are still in
+// the document, and that the generated constants kept theirs).
 const (
-	ValidationPending = gen.ValidationPending
-	ValidationSuccess = gen.ValidationSuccess
-	ValidationFailed  = gen.ValidationFailed
+	ValidationPending LiveImportValidationStatus = "PENDING"
+	ValidationSuccess LiveImportValidationStatus = "SUCCESS"
+	ValidationFailed  LiveImportValidationStatus = "FAILED"
 
-	MigrationNew      = gen.MigrationNew
-	MigrationWorking  = gen.MigrationWorking
-	MigrationFailed   = gen.MigrationFailed
-	MigrationComplete = gen.MigrationComplete
-	MigrationExpired  = gen.MigrationExpired
+	MigrationNew      LiveMigrationResponseStatus = "NEW"
+	MigrationWorking  LiveMigrationResponseStatus = "WORKING"
+	MigrationFailed   LiveMigrationResponseStatus = "FAILED"
+	MigrationComplete LiveMigrationResponseStatus = "COMPLETE"
+	MigrationExpired  LiveMigrationResponseStatus = "EXPIRED"
 
-	HostnamePublic      = gen.HostnamePublic
-	HostnamePrivateLink = gen.HostnamePrivateLink
-	HostnameVPCPeering  = gen.HostnameVPCPeering
+	HostnamePublic      DestinationHostnameSchemaType = "PUBLIC"
+	HostnamePrivateLink DestinationHostnameSchemaType = "PRIVATE_LINK"
+	HostnameVPCPeering  DestinationHostnameSchemaType = "VPC_PEERING"
 )
 
 // MigrationRequest is the body of ValidateMigration and CreateMigration, in one of the two resource versions those

@@ -45,8 +45,13 @@ func TestLiveMigrationFlow(t *testing.T) {
 			ctx := context.Background()
 			fast := atlas.WithPollInterval(time.Millisecond, time.Millisecond)
 
-			if _, err := c.CreateLinkToken(ctx, atlastest.DefaultOrgID, accessList()); err != nil {
+			token, err := c.CreateLinkToken(ctx, atlastest.DefaultOrgID, accessList())
+			if err != nil {
 				t.Fatal(err)
+			}
+			source := newClient(t, srv.URL, atlas.WithDigestAuth(atlastest.DefaultSourcePublicKey, atlastest.DefaultSourcePrivateKey))
+			if status, err := source.ConnectOrganizations(ctx, atlastest.DefaultSourceOrgID, token.LinkToken); err != nil || status.Status == nil || *status.Status != atlas.LinkSynced {
+				t.Fatalf("ConnectOrganizations: %+v, %v", status, err)
 			}
 			projects, err := c.ListAvailableProjects(ctx, atlastest.DefaultOrgID)
 			if err != nil || len(projects) != 1 || *projects[0].ProjectID != atlastest.DemoSourceProjectID || *projects[0].Deployments[0].Name != atlastest.DemoSourceClusterName {

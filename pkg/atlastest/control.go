@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api/emulator"
-	"github.com/atlas-linktoken/atlas-linktoken/gen"
 )
 
 // ControlPrefix is where the emulator's control plane lives: a prefix no Atlas, Cloud Manager or Ops Manager path
@@ -86,8 +85,6 @@ type control struct {
 	offset     atomic.Int64  // AdvanceClock's, a time.Duration
 	seeds      []Seed        // WithSeed's, applied by startControl
 	base       snapshot      // the state the emulator started with, which Reset returns to
-	orgNames   map[string]string
-	sourceOrgs map[string]*sourceOrg
 
 	mu       sync.Mutex // guards rules, nextRule and journal
 	rules    []*FaultRule
@@ -96,7 +93,7 @@ type control struct {
 }
 
 func newControl() *control {
-	return &control{enabled: true, orgNames: map[string]string{}, sourceOrgs: map[string]*sourceOrg{}}
+	return &control{enabled: true}
 }
 
 // WithControlToken makes every control request need "Authorization: Bearer token", from loopback or not
@@ -134,42 +131,50 @@ func (s *Server) startControl() error {
 	return nil
 }
 
-// snapshot is a deep copy of what Seed changes: Reset puts it back.
+// snapshot is a deep copy of what Seed and the emulated APIs change, jobs aside: Reset puts it back. That is the
+// Atlas side's organizations, keys, service accounts and projects, and both sides' state (bothSides): the source
+// organizations with their projects and connections, the source keys, the links with the keys their link-tokens
+// hold, the rate windows and the organizations' names.
 type snapshot struct {
 	orgs            map[string]bool
 	keys            map[string]*principal
 	serviceAccounts map[string]*principal
 	groups          map[string]*project
-	sourceProjects  []gen.LiveImportAvailableProject
-	orgNames        map[string]string
-	sourceOrgs      map[string]*sourceOrg
+	sides           bothSides
 }
 
+// snapshot copies the state; the caller holds mu and ctl.state (or the server is not serving yet).
 func (s *Server) snapshot() snapshot {
-	return snapshot{
-		orgs:            maps.Clone(s.orgs),
-		keys:            clonePrincipals(s.keys),
-		serviceAccounts: clonePrincipals(s.serviceAccounts),
-		groups:          cloneGroups(s.groups),
-		sourceProjects:  slices.Clip(slices.Clone(s.sourceProjects)), // its items are never changed in place
-		orgNames:        maps.Clone(s.ctl.orgNames),
-		sourceOrgs:      cloneSourceOrgs(s.ctl.sourceOrgs),
-	}
+	return s.copyState(snapshot{orgs: s.orgs, keys: s.keys, serviceAccounts: s.serviceAccounts, groups: s.groups, sides: s.bothSides})
 }
 
 // restore installs a copy of b; the caller holds ctl.state for writing and s.mu.
 func (s *Server) restore(b snapshot) {
-	c := snapshot{orgs: maps.Clone(b.orgs), keys: clonePrincipals(b.keys), serviceAccounts: clonePrincipals(b.serviceAccounts),
-		groups: cloneGroups(b.groups), sourceProjects: slices.Clip(slices.Clone(b.sourceProjects)), orgNames: maps.Clone(b.orgNames),
-		sourceOrgs: cloneSourceOrgs(b.sourceOrgs)}
-	s.orgs, s.keys, s.serviceAccounts, s.groups, s.sourceProjects = c.orgs, c.keys, c.serviceAccounts, c.groups, c.sourceProjects
-	s.ctl.orgNames, s.ctl.sourceOrgs = c.orgNames, c.sourceOrgs
+	c := s.copyState(b)
+	s.orgs, s.keys, s.serviceAccounts, s.groups, s.bothSides = c.orgs, c.keys, c.serviceAccounts, c.groups, c.sides
 }
 
-func clonePrincipals(m map[string]*principal) map[string]*principal {
+// copyState is a deep copy of b: each principal is copied once, wherever b holds it.
+func (s *Server) copyState(b snapshot) snapshot {
+	clones := map[*principal]*principal{}
+	return snapshot{orgs: maps.Clone(b.orgs), keys: cloneKeys(b.keys, clones), serviceAccounts: cloneKeys(b.serviceAccounts, clones),
+		groups: cloneGroups(b.groups), sides: b.sides.clone(clones)}
+}
+
+// clonePrincipal is p's copy in clones, made when p has none yet.
+func clonePrincipal(p *principal, clones map[*principal]*principal) *principal {
+	if c := clones[p]; c != nil {
+		return c
+	}
+	c := &principal{name: p.name, secret: p.secret, roles: maps.Clone(p.roles)}
+	clones[p] = c
+	return c
+}
+
+func cloneKeys(m map[string]*principal, clones map[*principal]*principal) map[string]*principal {
 	out := make(map[string]*principal, len(m))
 	for k, p := range m {
-		out[k] = p.clone()
+		out[k] = clonePrincipal(p, clones)
 	}
 	return out
 }
@@ -178,14 +183,6 @@ func cloneGroups(m map[string]*project) map[string]*project {
 	out := make(map[string]*project, len(m))
 	for k, g := range m {
 		out[k] = &project{orgID: g.orgID, clusters: slices.Clone(g.clusters)}
-	}
-	return out
-}
-
-func cloneSourceOrgs(m map[string]*sourceOrg) map[string]*sourceOrg {
-	out := make(map[string]*sourceOrg, len(m))
-	for k, o := range m {
-		out[k] = o.clone()
 	}
 	return out
 }
@@ -200,7 +197,6 @@ func (s *Server) Reset() {
 	defer s.ctl.state.Unlock()
 	s.mu.Lock()
 	s.restore(s.ctl.base)
-	clear(s.linked)
 	s.validations, s.migrations = newJobs[*validationJob](), newJobs[*migrationJob]()
 	s.faults = nil
 	s.recorded.reset()

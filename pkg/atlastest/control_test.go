@@ -3,6 +3,7 @@ package atlastest_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ const acmeSeed = `{"orgs": [{"id": "6b0b1c2d3e4f5a6b7c8d9e01", "name": "Acme Atl
    "migrationHosts": ["mh1.example.net"]}]}]}`
 
 const (
+	acmeSourceOrg  = "7c0b1c2d3e4f5a6b7c8d9e03"
 	acmeOrg        = "6b0b1c2d3e4f5a6b7c8d9e01"
 	acmeGroup      = "6b0b1c2d3e4f5a6b7c8d9e02"
 	acmeSource     = "7c0b1c2d3e4f5a6b7c8d9e04"
@@ -47,6 +49,8 @@ var (
 	acmeLinks    = "/api/atlas/v2/orgs/" + acmeOrg + "/liveMigrations/linkTokens"
 	acmeProjects = "/api/atlas/v2/orgs/" + acmeOrg + "/liveMigrations/availableProjects"
 	acmeMigrate  = "/api/atlas/v2/groups/" + acmeGroup + "/liveMigrations"
+	// acmeSourceLink is the source side's migrationLink of Acme's seeded source org.
+	acmeSourceLink = "/api/public/v1.0/orgs/" + acmeSourceOrg + "/liveExport/migrationLink"
 )
 
 // acmeBody is a 2024-05-30 validation or migration body from Acme's seeded source into its seeded destination.
@@ -55,6 +59,29 @@ func acmeBody(t *testing.T) string {
 		source(m)["groupId"] = acmeSource
 		destination(m)["groupId"] = acmeGroup
 	})
+}
+
+// acmeLink creates a link-token in Acme's seeded Atlas org and connects Acme's seeded source org with it, with the
+// seeded source key acmesrc1; it returns the link-token's claims.
+func acmeLink(t *testing.T, srv *atlastest.Server) map[string]string {
+	t.Helper()
+	resp, body := do(t, srv, acmeCall(http.MethodPost, acmeLinks, `{"accessListIps":["203.0.113.7"]}`))
+	var token struct{ LinkToken string }
+	if resp.StatusCode != 201 || json.Unmarshal(body, &token) != nil {
+		t.Fatalf("acmepub1 createLinkToken: %d", resp.StatusCode)
+	}
+	raw, err := base64.StdEncoding.DecodeString(token.LinkToken)
+	var claims map[string]string
+	if err != nil || json.Unmarshal(raw, &claims) != nil {
+		t.Fatalf("the link-token is not base64 of JSON: %v", err)
+	}
+	linkBody, _ := json.Marshal(map[string]string{"linkToken": token.LinkToken})
+	resp, answer := do(t, srv, call{path: acmeSourceLink, contentType: "application/json", body: string(linkBody),
+		user: "acmesrc1", password: acmeSourceKey})
+	if resp.StatusCode != 201 || !bytes.Contains(answer, []byte(`"SYNCED"`)) {
+		t.Fatalf("acmesrc1 connectOrganizations: %d %s", resp.StatusCode, answer)
+	}
+	return claims
 }
 
 func acmeCall(method, path, body string) call {
@@ -195,8 +222,9 @@ func TestControlDocumentIsServed(t *testing.T) {
 	}
 }
 
-// The issue's seed lets acmepub1 create a link-token for its org, its service account get a token, and its source
-// project show up once the org is linked; what the seed added is counted.
+// The issue's seed lets acmepub1 create a link-token for its org (named as the seed names it), acmesrc1 connect the
+// seeded source org with it, its source project show up then, and its service account get a token; what the seed
+// added is counted.
 func TestSeedAddsOrgsKeysAndProjects(t *testing.T) {
 	srv := start(t)
 	c := newController(t, srv)
@@ -206,10 +234,22 @@ func TestSeedAddsOrgsKeysAndProjects(t *testing.T) {
 	if sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
-	if resp, _ := do(t, srv, acmeCall(http.MethodPost, acmeLinks, `{"accessListIps":["203.0.113.7"]}`)); resp.StatusCode != 201 {
-		t.Fatalf("acmepub1 createLinkToken: %d", resp.StatusCode)
-	}
 	resp, body := do(t, srv, acmeCall(http.MethodGet, acmeProjects, ""))
+	if resp.StatusCode != 200 || string(body) != "[]" {
+		t.Errorf("listAvailableProjects before the link: %d %s", resp.StatusCode, body)
+	}
+	if claims := acmeLink(t, srv); claims["orgId"] != acmeOrg || claims["orgName"] != "Acme Atlas" {
+		t.Errorf("link-token of org %q named %q, want %s named Acme Atlas", claims["orgId"], claims["orgName"], acmeOrg)
+	}
+	// The seeded source key is Owner of its own source org only, and no Atlas key.
+	demoStatus := "/api/public/v1.0/orgs/" + atlastest.DefaultSourceOrgID + "/liveExport/migrationLink/status"
+	if resp, _ := do(t, srv, call{method: http.MethodGet, path: demoStatus, user: "acmesrc1", password: acmeSourceKey}); resp.StatusCode != 403 {
+		t.Errorf("acmesrc1 on the demo source org: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := do(t, srv, acmeCall(http.MethodGet, acmeSourceLink+"/status", "")); resp.StatusCode != 401 {
+		t.Errorf("acmepub1 on the source side: %d, want 401", resp.StatusCode)
+	}
+	resp, body = do(t, srv, acmeCall(http.MethodGet, acmeProjects, ""))
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(acmeSource)) || !bytes.Contains(body, []byte(`"mongoDBVersion":"7.0.14"`)) ||
 		!bytes.Contains(body, []byte(`"featureCompatibilityVersion":"7.0"`)) {
 		t.Errorf("listAvailableProjects: %d %s", resp.StatusCode, body)
@@ -521,9 +561,7 @@ func TestClockMovesJobs(t *testing.T) {
 	srv := start(t)
 	c := newController(t, srv)
 	c.ok(http.MethodPost, "/_emulator/seed", acmeSeed, 200, nil)
-	if resp, _ := do(t, srv, acmeCall(http.MethodPost, acmeLinks, `{}`)); resp.StatusCode != 201 {
-		t.Fatal(resp.StatusCode)
-	}
+	acmeLink(t, srv)
 	v := doJob(t, srv, acmeCall(http.MethodPost, acmeMigrate+"/validate", acmeBody(t)), 200)
 	m := doJob(t, srv, acmeCall(http.MethodPost, acmeMigrate, acmeBody(t)), 201)
 	if v.Status != "PENDING" || m.Status != "NEW" {
@@ -559,9 +597,7 @@ func TestSetJob(t *testing.T) {
 	srv := start(t, atlastest.WithPhaseDuration(time.Hour)) // nothing moves on by itself while the test reads
 	c := newController(t, srv)
 	c.ok(http.MethodPost, "/_emulator/seed", acmeSeed, 200, nil)
-	if resp, _ := do(t, srv, acmeCall(http.MethodPost, acmeLinks, `{}`)); resp.StatusCode != 201 {
-		t.Fatal(resp.StatusCode)
-	}
+	acmeLink(t, srv)
 	v := doJob(t, srv, acmeCall(http.MethodPost, acmeMigrate+"/validate", acmeBody(t)), 200)
 	var got atlastest.Job
 	c.ok(http.MethodPost, "/_emulator/jobs/"+v.ID, `{"status": "FAILED", "errorMessage": "Source cluster rs0 is unreachable."}`, 200, &got)

@@ -159,14 +159,21 @@ func (s *Server) challenges(stale bool) []string {
 	return out
 }
 
-// authenticate checks a digest Authorization header (RFC 7616, qop=auth or auth-int, MD5 or SHA-256) against the
-// configured API keys, or a bearer token against issued ones. The principal is returned only with AuthOK.
+// authenticate checks a digest Authorization header (RFC 7616, qop=auth or auth-int, MD5 or SHA-256) against
+// Atlas' API keys (the configured ones and those link-tokens hold), or a bearer token against issued ones. The
+// principal is returned only with AuthOK.
 func (s *Server) authenticate(r *http.Request, body []byte) (*principal, AuthOutcome) {
+	return s.authenticateWith(r, body, s.atlasKey, true)
+}
+
+// authenticateWith is authenticate against the API keys lookup finds by public key; bearer tokens only when bearer
+// is true (otherwise a bearer header is AuthMalformed).
+func (s *Server) authenticateWith(r *http.Request, body []byte, lookup func(publicKey string) *principal, bearer bool) (*principal, AuthOutcome) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, AuthMissing
 	}
-	if token, ok := cutBearer(header); ok {
+	if token, ok := cutBearer(header); ok && bearer {
 		if p := s.tokens.lookup(token); p != nil {
 			return p, AuthOK
 		}
@@ -180,8 +187,8 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*principal, AuthOut
 		cred.Realm != Realm || cred.URI != r.URL.RequestURI() || !s.offers(cred.Algorithm) {
 		return nil, AuthMalformed
 	}
-	key, ok := s.keys[cred.Username]
-	if !ok {
+	key := lookup(cred.Username)
+	if key == nil {
 		return nil, AuthBadKey
 	}
 	want, err := digest.Digest(&digest.Challenge{

@@ -224,7 +224,7 @@ func (s *Server) refusal(g *project, groupID string, req *migrationRequest) stri
 	}
 	switch {
 	case source == nil:
-		return fmt.Sprintf("Source project %s is not available for migration into organization %s: link the organization (createLinkToken) and choose a project listAvailableProjects returns.", src.GroupID, g.orgID)
+		return fmt.Sprintf("Source project %s is not available for migration into organization %s: link the organizations (createLinkToken, then connect the source organization with the link-token) and choose a project listAvailableProjects returns.", src.GroupID, g.orgID)
 	case dst.GroupID != groupID:
 		return fmt.Sprintf("Destination project %s is not the project of this request (%s).", dst.GroupID, groupID)
 	case !slices.Contains(g.clusters, dst.ClusterName):

@@ -83,11 +83,15 @@ func startMigrations(t *testing.T, opts ...atlastest.Option) (*atlastest.Server,
 	return srv, clock
 }
 
+// link links both sides: a link-token from the Atlas org, with which the demo source org connects.
 func link(t *testing.T, srv *atlastest.Server) {
 	t.Helper()
-	if resp, body := do(t, srv, call{path: orgLinks, contentType: media2023, body: `{"accessListIps":[]}`}); resp.StatusCode != 201 {
-		t.Fatalf("createLinkToken: %d %s", resp.StatusCode, body)
+	resp, body := do(t, srv, call{path: orgLinks, contentType: media2023, body: `{"accessListIps":[]}`})
+	var token struct{ LinkToken string }
+	if resp.StatusCode != 201 || json.Unmarshal(body, &token) != nil {
+		t.Fatalf("createLinkToken: %d", resp.StatusCode)
 	}
+	connect(t, srv, atlastest.DefaultSourceOrgID, token.LinkToken, 201)
 }
 
 // The whole push live migration on the test's clock: link, list, validate, migrate, cut over; in both versions.
@@ -262,16 +266,14 @@ func TestSourceProjectsAreConfigurable(t *testing.T) {
 
 func ptrTo[T any](v T) *T { return &v }
 
-// Deleting the link removes the source projects; an expired migration cannot be cut over.
+// Deleting the link removes the source projects (once no migration is active); an expired migration cannot be cut
+// over.
 func TestUnlinkAndExpiry(t *testing.T) {
 	srv, clock := startMigrations(t)
 	link(t, srv)
 	m := doJob(t, srv, call{path: groupMigrate, contentType: media2024, body: migrationBody(t, nil)}, 201)
-	if resp, body := do(t, srv, call{method: "DELETE", path: orgLinks}); resp.StatusCode != 204 {
-		t.Fatalf("deleteLinkTokens: %d %s", resp.StatusCode, body)
-	}
-	if _, body := do(t, srv, call{method: "GET", path: orgProjects}); string(body) != "[]" {
-		t.Errorf("available projects after unlinking: %s", body)
+	if resp, body := do(t, srv, call{method: "DELETE", path: orgLinks}); resp.StatusCode != 409 {
+		t.Fatalf("deleteLinkTokens during a migration: %d %s", resp.StatusCode, body)
 	}
 	clock.Advance((1+atlastest.SyncPhases)*phase + atlastest.CutoverWindow)
 	if m = doJob(t, srv, call{method: "GET", path: groupMigrate + "/" + m.ID}, 200); m.Status != "EXPIRED" || m.ReadyForCutover {
@@ -279,6 +281,12 @@ func TestUnlinkAndExpiry(t *testing.T) {
 	}
 	if resp, _ := do(t, srv, call{method: "PUT", path: groupMigrate + "/" + m.ID + "/cutover"}); resp.StatusCode != 400 {
 		t.Errorf("cutover of an expired migration: %d", resp.StatusCode)
+	}
+	if resp, body := do(t, srv, call{method: "DELETE", path: orgLinks}); resp.StatusCode != 204 {
+		t.Fatalf("deleteLinkTokens: %d %s", resp.StatusCode, body)
+	}
+	if _, body := do(t, srv, call{method: "GET", path: orgProjects}); string(body) != "[]" {
+		t.Errorf("available projects after unlinking: %s", body)
 	}
 }
 

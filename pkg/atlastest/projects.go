@@ -108,43 +108,16 @@ func WithOrgMember(name string, orgIDs ...string) Option {
 	}
 }
 
-// WithSourceProjects sets the Cloud Manager or Ops Manager projects a linked organization can migrate from
-// (listAvailableProjects), instead of DemoSourceProjects. Each needs a projectId of 24 hexadecimal digits and a
-// name; validations and migrations check their source against these deployments and migration hosts.
+// WithSourceProjects sets the projects of the demo source organization DefaultSourceOrgID, instead of
+// DemoSourceProjects: WithSourceOrg(DefaultSourceOrgID, projects...). Once that organization connects with an Atlas
+// organization's link-token, listAvailableProjects of the Atlas organization lists them.
 func WithSourceProjects(projects ...gen.LiveImportAvailableProject) Option {
-	return func(s *Server) error {
-		for i, p := range projects {
-			if p.ProjectID == nil || s.checkOrgID(*p.ProjectID) != nil {
-				return fmt.Errorf("atlastest: source project %d: projectId must be 24 hexadecimal digits", i)
-			}
-			if p.Name == nil || *p.Name == "" {
-				return fmt.Errorf("atlastest: source project %s: name is empty", *p.ProjectID)
-			}
-			for _, d := range p.Deployments {
-				if d.Name == nil || *d.Name == "" {
-					return fmt.Errorf("atlastest: source project %s: a deployment has no name", *p.ProjectID)
-				}
-				if len(*d.Name) > MaxClusterNameBytes { // a migration body could not name it
-					return fmt.Errorf("atlastest: source project %s: deployment name %.80q is longer than %d bytes (MaxClusterNameBytes)", *p.ProjectID, *d.Name, MaxClusterNameBytes)
-				}
-			}
-			for _, h := range p.MigrationHosts {
-				if len(h) > MaxHostnameBytes {
-					return fmt.Errorf("atlastest: source project %s: migration host %.80q is longer than %d bytes (MaxHostnameBytes)", *p.ProjectID, h, MaxHostnameBytes)
-				}
-			}
-		}
-		s.sourceProjects = slices.Clone(projects)
-		if s.sourceProjects == nil {
-			s.sourceProjects = []gen.LiveImportAvailableProject{}
-		}
-		return nil
-	}
+	return WithSourceOrg(DefaultSourceOrgID, projects...)
 }
 
-// DemoSourceProjects are the source projects a linked organization sees unless WithSourceProjects says otherwise:
-// DemoSourceProjectID, an Ops Manager project with the replica set DemoSourceClusterName (MongoDB 7.0, no TLS) and
-// the migration host DemoSourceMigrationHost.
+// DemoSourceProjects are the projects of the demo source organization DefaultSourceOrgID unless WithSourceProjects
+// says otherwise: DemoSourceProjectID, an Ops Manager project with the replica set DemoSourceClusterName (MongoDB
+// 7.0, no TLS) and the migration host DemoSourceMigrationHost.
 func DemoSourceProjects() []gen.LiveImportAvailableProject {
 	return []gen.LiveImportAvailableProject{{
 		ProjectID: ptr(DemoSourceProjectID),
@@ -180,13 +153,19 @@ func (s *Server) checkGroup(c *call) (*project, bool) {
 	return g, true
 }
 
-// availableProjects is what listAvailableProjects answers for orgID: the source projects once it is linked, none
-// before.
+// availableProjects is what listAvailableProjects answers for Atlas organization orgID: the projects of the source
+// organizations connected with its current link-token (SYNCED), in the order they were added; none before.
 func (s *Server) availableProjects(orgID string) []gen.LiveImportAvailableProject {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.linked[orgID] {
+	var out []gen.LiveImportAvailableProject
+	for _, id := range s.sourceOrder {
+		if org := s.sourceOrgs[id]; s.syncedLocked(org) && org.conn.atlasOrgID == orgID {
+			out = append(out, org.projects...)
+		}
+	}
+	if out == nil {
 		return []gen.LiveImportAvailableProject{}
 	}
-	return s.sourceProjects
+	return out
 }

@@ -78,6 +78,7 @@ type recorder struct {
 	route      *routers.Route // set once a v2 request is routed: its answer is validated against it
 	pathParams map[string]string
 	note       journalNote // what the control plane's journal keeps beyond req (journal.go)
+	asRecorded bool        // the answer copies real Atlas' where it contradicts the document: not validated against it
 }
 
 // keepBody records at most DefaultRecordedBodyBytes of the request body, copied, so that the buffer the body was

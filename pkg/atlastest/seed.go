@@ -2,7 +2,6 @@ package atlastest
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -60,12 +59,13 @@ type SeedProject struct {
 	Clusters []string `json:"clusters,omitempty"`
 }
 
-// SeedSourceOrg is a Cloud Manager or Ops Manager organization, the source side of a push live migration.
-//
-// Today its projects join the source projects every linked Atlas organization sees (listAvailableProjects, and what
-// validations and migrations check their source against, as WithSourceProjects); its ID, name and API keys are kept
-// (they must not collide with Atlas' and are restored by Reset) but nothing authenticates with those keys yet: the
-// source side's API (the organization link) is not served by this emulator yet.
+// SeedSourceOrg is a Cloud Manager or Ops Manager organization, the source side of a push live migration, as
+// WithSourceOrg and WithSourceAPIKey give one: an organization already known (the demo source DefaultSourceOrgID,
+// say) gains the keys and projects. Its API keys authenticate on the source side (SourcePathPrefix, HTTP Digest)
+// with their roles on this organization: an Organization Owner connects it to an Atlas organization with a
+// link-token (connectOrganizations), and then listAvailableProjects of that Atlas organization lists its projects,
+// which validations and migrations check their source against. Its keys never authenticate on Atlas, and Atlas'
+// never on the source side.
 type SeedSourceOrg struct {
 	ID       string              `json:"id"`
 	Name     string              `json:"name,omitempty"`
@@ -182,7 +182,7 @@ func (s *Server) checkSeed(seed Seed) error {
 		if err := c.checkID(joinPath(path, "id"), o.ID, c.orgs, "organization"); err != nil {
 			return err
 		}
-		if _, ok := s.ctl.sourceOrgs[o.ID]; ok {
+		if _, ok := s.sourceOrgs[o.ID]; ok {
 			return badValue(joinPath(path, "id"), "%s is already a source organization (sourceOrgs)", o.ID)
 		}
 		if !s.orgs[o.ID] {
@@ -216,7 +216,7 @@ func (s *Server) checkSeed(seed Seed) error {
 		if _, atlas := c.orgs[o.ID]; atlas || s.orgs[o.ID] {
 			return badValue(joinPath(path, "id"), "%s is already an Atlas organization (orgs)", o.ID)
 		}
-		if _, ok := s.ctl.sourceOrgs[o.ID]; !ok {
+		if _, ok := s.sourceOrgs[o.ID]; !ok {
 			newSourceOrgs++
 		}
 		if err := checkName(joinPath(path, "name"), o.Name); err != nil {
@@ -234,13 +234,13 @@ func (s *Server) checkSeed(seed Seed) error {
 		}
 	}
 	switch {
-	case len(s.orgs)+len(s.ctl.sourceOrgs)+c.newOrgs+newSourceOrgs > MaxSeeded:
+	case len(s.orgs)+len(s.sourceOrgs)+c.newOrgs+newSourceOrgs > MaxSeeded:
 		return badValue("orgs", "the emulator would hold more than %d organizations (MaxSeeded)", MaxSeeded)
-	case len(s.keys)+len(s.serviceAccounts)+s.ctl.sourceKeyCount()+len(c.keys)+len(c.accounts) > MaxSeeded:
+	case len(s.keys)+len(s.serviceAccounts)+len(s.sourceKeys)+len(c.keys)+len(c.accounts) > MaxSeeded:
 		return badValue("orgs", "the emulator would hold more than %d API keys and service accounts (MaxSeeded)", MaxSeeded)
 	case len(s.groups)+len(c.projects) > MaxSeeded:
 		return badValue("orgs", "the emulator would hold more than %d destination projects (MaxSeeded)", MaxSeeded)
-	case len(s.sourceProjects)+len(c.sourceProjects) > MaxSeeded:
+	case s.sourceProjectCount()+len(c.sourceProjects) > MaxSeeded:
 		return badValue("sourceOrgs", "the emulator would hold more than %d source projects (MaxSeeded)", MaxSeeded)
 	}
 	return nil
@@ -282,7 +282,7 @@ func (s *Server) checkAPIKey(c *seedCheck, path string, k SeedAPIKey) error {
 		return badValue(joinPath(path, "publicKey"), "required")
 	case !publicKeyShape.MatchString(k.PublicKey):
 		return badValue(joinPath(path, "publicKey"), "%.70q: want 1 to 64 letters, digits, '.', '_' or '-'", k.PublicKey)
-	case s.keys[k.PublicKey] != nil || s.ctl.sourceKey(k.PublicKey):
+	case s.keys[k.PublicKey] != nil || s.linkKeys[k.PublicKey] != nil || s.sourceKeys[k.PublicKey] != nil:
 		return badValue(joinPath(path, "publicKey"), "API key %s already exists", k.PublicKey)
 	case k.PrivateKey == "":
 		return badValue(joinPath(path, "privateKey"), "required")
@@ -348,9 +348,11 @@ func (s *Server) checkSourceProject(c *seedCheck, path string, p SeedSourceProje
 	if err := c.checkID(joinPath(path, "id"), p.ID, c.sourceProjects, "source project"); err != nil {
 		return err
 	}
-	for _, known := range s.sourceProjects {
-		if known.ProjectID != nil && *known.ProjectID == p.ID {
-			return badValue(joinPath(path, "id"), "source project %s already exists", p.ID)
+	for _, org := range s.sourceOrgs {
+		for _, known := range org.projects {
+			if known.ProjectID != nil && *known.ProjectID == p.ID {
+				return badValue(joinPath(path, "id"), "source project %s already exists", p.ID)
+			}
 		}
 	}
 	if err := checkName(joinPath(path, "name"), p.Name); err != nil {
@@ -421,7 +423,7 @@ func (s *Server) applySeed(seed Seed) SeedSummary {
 		}
 		s.orgs[o.ID] = true
 		if o.Name != "" {
-			s.ctl.orgNames[o.ID] = o.Name
+			s.orgNames[o.ID] = o.Name
 		}
 		for _, k := range o.APIKeys {
 			s.keys[k.PublicKey] = &principal{name: k.PublicKey, secret: k.PrivateKey, roles: map[string]orgRole{o.ID: seedRole(k.Roles)}}
@@ -436,28 +438,25 @@ func (s *Server) applySeed(seed Seed) SeedSummary {
 			sum.Projects++
 		}
 	}
-	sources := slices.Clip(s.sourceProjects) // appending copies: answers already given keep the old list
 	for _, o := range seed.SourceOrgs {
-		org := s.ctl.sourceOrgs[o.ID]
-		if org == nil {
-			org = &sourceOrg{keys: map[string]*principal{}}
-			s.ctl.sourceOrgs[o.ID] = org
+		if s.sourceOrgs[o.ID] == nil {
 			sum.SourceOrgs++
 		}
+		org := s.addSourceOrg(o.ID)
 		if o.Name != "" {
-			org.name = o.Name
+			s.orgNames[o.ID] = o.Name
 		}
 		for _, k := range o.APIKeys {
-			org.keys[k.PublicKey] = &principal{name: k.PublicKey, secret: k.PrivateKey, roles: map[string]orgRole{o.ID: seedRole(k.Roles)}}
+			s.sourceKeys[k.PublicKey] = &principal{name: k.PublicKey, secret: k.PrivateKey, roles: map[string]orgRole{o.ID: seedRole(k.Roles)}}
 			sum.SourceAPIKeys++
 		}
+		projects := slices.Clip(org.projects) // appending copies: answers already given keep the old list
 		for _, p := range o.Projects {
-			org.projects = append(org.projects, p.ID)
-			sources = append(sources, sourceProject(p))
+			projects = append(projects, sourceProject(p))
 			sum.SourceProjects++
 		}
+		org.projects = projects
 	}
-	s.sourceProjects = sources
 	return sum
 }
 
@@ -510,47 +509,14 @@ func sourceProject(p SeedSourceProject) gen.LiveImportAvailableProject {
 		MigrationHosts: slices.Clone(p.MigrationHosts)}
 }
 
-// sourceOrg is a source organization a seed gave: its name, API keys and the IDs of its projects (which are in
-// Server.sourceProjects).
-type sourceOrg struct {
-	name     string
-	keys     map[string]*principal // by public key
-	projects []string
-}
-
-func (o *sourceOrg) clone() *sourceOrg {
-	keys := make(map[string]*principal, len(o.keys))
-	for k, p := range o.keys {
-		keys[k] = p.clone()
-	}
-	return &sourceOrg{name: o.name, keys: keys, projects: slices.Clone(o.projects)}
-}
-
-func (p *principal) clone() *principal {
-	return &principal{name: p.name, secret: p.secret, roles: maps.Clone(p.roles)}
-}
-
-// sourceKey reports whether publicKey is a source organization's API key.
-func (c *control) sourceKey(publicKey string) bool {
-	for _, o := range c.sourceOrgs {
-		if o.keys[publicKey] != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *control) sourceKeyCount() int {
+// sourceProjectCount is how many projects the source organizations hold. The caller holds mu or ctl.state.
+func (s *Server) sourceProjectCount() int {
 	n := 0
-	for _, o := range c.sourceOrgs {
-		n += len(o.keys)
+	for _, o := range s.sourceOrgs {
+		n += len(o.projects)
 	}
 	return n
 }
-
-// orgName is the name a seed gave organization orgID, "" when none did. Callers answering a request hold ctl.state
-// for reading already (ServeHTTP does), and must not take it again.
-func (s *Server) orgName(orgID string) string { return s.ctl.orgNames[orgID] }
 
 // String names a Seed's size without its secrets.
 func (seed Seed) String() string {

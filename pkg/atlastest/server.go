@@ -1,26 +1,32 @@
-// Package atlastest is a local emulator of the Atlas Administration API's Cloud Migration Service (push live
-// migrations), shaped like net/http/httptest: NewServer starts it on a loopback port, URL is its base URL and
-// Close stops it.
+// Package atlastest is a local emulator of both sides of a push live migration into MongoDB Atlas, shaped like
+// net/http/httptest: NewServer starts it on a loopback port, URL is its base URL and Close stops it. Like
+// cloud.mongodb.com, one server plays Atlas (the Atlas Administration API's Cloud Migration Service under
+// /api/atlas/v2) and Cloud Manager (its public API v1.0 under SourcePathPrefix, /api/public/v1.0).
 //
-// It serves the eight operations of the embedded document (createLinkToken, deleteLinkTokens,
+// On the Atlas side it serves the eight operations of the embedded document (createLinkToken, deleteLinkTokens,
 // listAvailableProjects, validateLiveMigrations, getMigrationValidateStatus, createGroupLiveMigration,
-// getGroupLiveMigration, cutoverMigration) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens,
-// protects them with HTTP Digest (RFC 7616: realm "MMS Public API", qop=auth (auth-int accepted too), MD5 and
-// SHA-256, expiring nonces answered with stale=true, replayed nonce counts rejected: a count is accepted once, and
-// only up to NonceCountWindow below the highest seen with its nonce) and validates every v2 request against the
-// embedded OpenAPI document with kin-openapi.
+// getGroupLiveMigration, cutoverMigration) and the deprecated POST /api/atlas/v1.0/orgs/{orgId}/liveMigrations/linkTokens;
+// on the source side the three of api/source/openapi.yaml (connectOrganizations, connectionStatus,
+// deleteConnection). Both sides are protected with HTTP Digest (RFC 7616: realm "MMS Public API", qop=auth
+// (auth-int accepted too), MD5 and SHA-256, expiring nonces answered with stale=true, replayed nonce counts rejected:
+// a count is accepted once, and only up to NonceCountWindow below the highest seen with its nonce), each with its own
+// keys (WithAPIKey, and the keys link-tokens hold, on Atlas; WithSourceAPIKey on Cloud Manager), and every request
+// is validated against its side's embedded OpenAPI document with kin-openapi.
 //
-// Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure:
+// Requests are checked in this order, and answered with Atlas' ApiError JSON body on failure (with the header
+// X-Error-Code naming the errorCode, as Atlas has sent since 2026-07):
 //
 //	status  errorCode              when
-//	404     NOT_FOUND              no such path (v2 requests are routed by kin-openapi's router over the document)
+//	404     NOT_FOUND              no such path (requests are routed by kin-openapi's router over their side's document)
 //	405     METHOD_NOT_ALLOWED     path known, method not; Allow lists the document's methods
 //	401     UNAUTHORIZED           credentials missing, malformed, wrong, stale (stale=true) or replayed, or a bearer
-//	                               token expired, revoked or unknown (Bearer error="invalid_token"); always with
-//	                               fresh digest challenges in WWW-Authenticate
+//	                               token expired, revoked or unknown (Bearer error="invalid_token"; the source side
+//	                               takes digest only); always with fresh digest challenges in WWW-Authenticate
 //	406     INVALID_ACCEPT_HEADER  no Accept entry can be served: negotiated by RFC 9110 (q-values, then order,
 //	                               q=0 refuses) against the versions of that operation; no Accept, */*,
-//	                               application/* and application/json mean its newest
+//	                               application/* and application/json mean its newest, and a date that is not one
+//	                               of its versions means the newest at or before it (Atlas only; the source side
+//	                               speaks application/json)
 //	400     INVALID_JSON           the body is not UTF-8, or has data after its JSON value
 //	400     VALIDATION_ERROR       orgId, query, Content-Type or body do not match the spec (booleans are exactly
 //	                               true or false, each parameter given once), or a field a job keeps is longer than
@@ -31,15 +37,24 @@
 //	                               accessListIPs is unknown)
 //	400     INVALID_IP_ADDRESS_OR_CIDR_NOTATION
 //	                               an access-list entry is not an IP address or CIDR block
-//	404     ORG_NOT_FOUND          orgId is well formed but not an organization of the emulator
+//	404     ORG_NOT_FOUND          orgId is well formed but not an organization of that side
 //	404     GROUP_NOT_FOUND        groupId is well formed but not a project of the emulator (WithGroup)
 //	403     USER_UNAUTHORIZED      the key's role in the org (of the project) is less than the operation's
 //	                               x-rolesRequirements: Organization Member may read a migration, everything
-//	                               else needs Organization Owner (WithAPIKey, WithOrgMember)
+//	                               else needs Organization Owner (WithAPIKey, WithOrgMember, WithSourceAPIKey)
 //	429     RATE_LIMITED           validateLiveMigrations or createGroupLiveMigration, but the project holds MaxJobs
 //	                               validations (migrations) and none has finished; Retry-After is the seconds until
 //	                               the first finishes
-//	404     ORG_LINK_NOT_FOUND     deleteLinkTokens, but the org has no link: none was created, or it was deleted
+//	404     UNEXPECTED_ERROR       deleteLinkTokens, but the org has no link: none was created, or it was deleted;
+//	                               exactly as real Atlas answers it (see below)
+//	409     CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK
+//	                               deleteLinkTokens while a migration into one of the org's projects is active
+//	                               (not COMPLETE, FAILED or EXPIRED); detail "Cannot delete organization link
+//	                               while there is active migration in following project ids: " and the IDs
+//	400     INVALID_LINK_TOKEN     connectOrganizations with a link-token that is malformed, or whose key Atlas
+//	                               revoked (its link was deleted or replaced) or never issued (another emulator's);
+//	                               the token is never quoted back
+//	404     ORG_LINK_NOT_FOUND     deleteConnection, but the source org is not connected
 //	404     VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND
 //	                               no such job in that project: jobs are per project, and a project keeps at most
 //	                               MaxJobs of each; the one that finished first is forgotten to make room
@@ -49,30 +64,76 @@
 //	501     NOT_IMPLEMENTED        an operation of the document the emulator has no handler for (parameters name
 //	                               its operationId): adding an operation to api/operations.txt never breaks it
 //
+// The link, both sides: createLinkToken (201) answers a link-token shaped like Atlas': standard base64, with
+// padding, of the compact JSON {"orgId", "orgName", "privateApiKey", "publicApiKey"} (keys in that order; orgName is
+// DefaultOrgName for the demo org, "Organization " and the ID otherwise), holding a freshly minted organization API
+// key (a public key of 8 lower-case letters, a UUID private key) that is Organization Owner of the org and
+// authenticates on the Atlas side until the link is deleted (401 afterwards). An org has one link: a new link-token
+// replaces the previous one, whose key is revoked. A source organization (DefaultSourceOrgID holding
+// DemoSourceProjects, unless WithSourceOrg, WithSourceProjects or WithSourceAPIKey say otherwise) connects with
+// the link-token (connectOrganizations, 201 {"status": "SYNCED"}); connectionStatus then says SYNCED, and NOT_SYNCED
+// before, after deleteConnection (204), or once the Atlas link is deleted or replaced. listAvailableProjects lists
+// the projects of the source organizations connected with the org's current link-token, in the order they were
+// added, and [] when none is.
+//
 // Push live migrations are stateful, on the emulator's clock (WithClock) in phases of WithPhaseDuration
-// (DefaultPhaseDuration, 1 s): createLinkToken links the org, and listAvailableProjects then returns the source
-// projects (DemoSourceProjects unless WithSourceProjects; none before the link or after deleteLinkTokens). A
-// validation (200) is PENDING for one phase, then SUCCESS, or FAILED with an errorMessage for what Atlas would
-// refuse: a source project the org cannot see, a deployment or migration host that project lacks, a destination
-// project other than the request's or a cluster it lacks, username or password with managedAuthentication (or
-// neither without it), PRIVATE_LINK without privateLinkId, a TLS source without ssl. A migration (201) is NEW for
-// one phase; then FAILED for those same reasons, or WORKING with lagTimeSeconds falling from InitialLagSeconds
-// over SyncPhases phases, then readyForCutover (lag 1) for CutoverWindow (120 h) before EXPIRED. cutoverMigration
-// (202, no body) makes it WORKING, not ready, for one phase, then COMPLETE. A body of the other version's shape
-// (2024-05-30's dropDestinationData sent as 2023-01-01, or 2023-01-01's dropEnabled as 2024-05-30) is refused
-// with 400 VALIDATION_ERROR or INVALID_ATTRIBUTE, naming the field. Answers to the other operations:
-// createLinkToken 201 with a fresh link-token; deleteLinkTokens 204 (no body).
+// (DefaultPhaseDuration, 1 s). A validation (200) is PENDING for one phase, then SUCCESS, or FAILED with an
+// errorMessage for what Atlas would refuse: a source project the org cannot see (listAvailableProjects), a
+// deployment or migration host that project lacks, a destination project other than the request's or a cluster it
+// lacks, username or password with managedAuthentication (or neither without it), PRIVATE_LINK without
+// privateLinkId, a TLS source without ssl. A migration (201) is NEW for one phase; then FAILED for those same
+// reasons, or WORKING with lagTimeSeconds falling from InitialLagSeconds over SyncPhases phases, then
+// readyForCutover (lag 1): that starts the CutoverWindow (120 h) on the emulator's clock, and when it runs out the
+// migration is EXPIRED. cutoverMigration (202, no body) makes it WORKING, not ready, for one phase, then COMPLETE. A
+// body of the other version's shape (2024-05-30's dropDestinationData sent as 2023-01-01, or 2023-01-01's
+// dropEnabled as 2024-05-30) is refused with 400 VALIDATION_ERROR or INVALID_ATTRIBUTE, naming the field.
+// deleteLinkTokens answers 204 with the versioned Content-Type and no body.
+//
+// Real clients are accepted, and where the leniency is not verified against the live server the answer says so
+// in one line of the header X-Emulator-Warning (WarningHeader): an Accept (or Content-Type) date that is not a
+// version of the operation is resolved to the newest version at or before it (application/vnd.atlas.2025-03-12+json
+// is 2024-05-30 for the two-version operations, 2023-01-01 for the others; Atlas' published samples imply it);
+// a body sent as Content-Type application/json is taken as the version Accept resolved to, or the newest (the
+// samples send it); in a validation or migration body "hostnameSchemaType": "" is PUBLIC (older documents' default)
+// and, with managedAuthentication true, "username": "" and "password": "" are absent (the official CLI v1.58 sends
+// them).
+//
+// Answers to authenticated Atlas-side requests carry RateLimit-Limit (RateLimit, 500) and RateLimit-Remaining: the
+// emulator counts each principal's requests in windows of a minute on its clock, the first window starting at its
+// first request, and Remaining is 500 less the requests of the window so far, this one included (499 for the first,
+// as recorded); it never refuses a request for that, Remaining stays at 0.
+//
+// Verified against real Atlas answers (the official Atlas CLI's e2e recordings, 2025-03 to 2026-08; a test replays
+// them where ../shared/real-answers exists): createLinkToken's 201 and its Content-Type
+// application/vnd.atlas.2023-01-01+json;charset=utf-8 (no Location); the link-token's structure; deleteLinkTokens'
+// 204 with that Content-Type and no body; deleteLinkTokens without a link: 404, header X-Error-Code:
+// UNEXPECTED_ERROR and this body, field by field and in this order (parameters null, which the document does not
+// allow: WithResponseValidation does not check that answer):
+//
+//	{"detail":"Could not find the requested external organization link.","error":404,"errorCode":"UNEXPECTED_ERROR","parameters":null,"reason":"Not Found"}
+//
+// and the RateLimit headers' names, Limit and the first Remaining values. The source side's paths, methods, statuses and
+// bodies follow the Cloud Manager documentation (not recordings).
 //
 // Not verified against the live server: the codes INVALID_JSON, INVALID_ATTRIBUTE and
 // INVALID_IP_ADDRESS_OR_CIDR_NOTATION (Atlas uses them elsewhere; the detail texts are Atlas' usual wording),
-// INVALID_ACCEPT_HEADER, ORG_LINK_NOT_FOUND, VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND and
-// LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the order of the checks; RATE_LIMITED for a project's unfinished jobs (MaxJobs
-// is the emulator's bound: Atlas' limit on concurrent validations and migrations is not documented); that a migration
-// Atlas would refuse is accepted (201) and then FAILED rather than refused at once (the document gives the migration no
-// error message, and asks callers to validate first); the errorMessage texts; an empty list from listAvailableProjects
-// before a link; the phase lengths (a real migration takes from minutes to days); that the version of a body is the one
-// its Content-Type names; and MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes
-// is DNS' bound for a host name).
+// INVALID_ACCEPT_HEADER, VALIDATION_NOT_FOUND, LIVE_MIGRATION_NOT_FOUND and LIVE_MIGRATION_NOT_READY_FOR_CUTOVER, the
+// order of the checks; X-Error-Code on answers other than deleteLinkTokens' 404; the 409 (the document's example,
+// which no operation lists; the emulator joins several project IDs with ", "); everything the source side answers
+// beyond the documented 201/200/204 and their bodies: INVALID_LINK_TOKEN (no public source shows Cloud Manager's
+// code for an unusable link-token), ORG_LINK_NOT_FOUND, ORG_NOT_FOUND, USER_UNAUTHORIZED, that connecting again
+// replaces a connection and that a source is NOT_SYNCED once its Atlas link is deleted or replaced; that a new
+// link-token replaces the org's link (Atlas allows one per org; what it does on a second createLinkToken is not
+// public); that the link-token's access list is not enforced (every client of the emulator is on loopback); which
+// answers carry RateLimit headers (the emulator: authenticated Atlas-side answers, not 401s, not the source side),
+// how Remaining counts and what Atlas does past the limit; RATE_LIMITED for a project's unfinished jobs (MaxJobs is
+// the emulator's bound: Atlas' limit on concurrent validations and migrations is not documented); that a migration
+// Atlas would refuse is accepted (201) and then FAILED rather than refused at once (the document gives the migration
+// no error message, and asks callers to validate first); the errorMessage texts; an empty list from
+// listAvailableProjects before a source connects; the phase lengths (a real migration takes from minutes to days);
+// that the version of a body is the one its Content-Type names; every leniency of X-Emulator-Warning; and
+// MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes is DNS' bound for a host
+// name).
 //
 // A control plane under ControlPrefix (/_emulator/, described by api/emulator/openapi.yaml and served at
 // GET /_emulator/openapi.yaml) lets a test suite in any language do what Go tests do with the Server's methods: Health,
@@ -82,12 +143,13 @@
 // As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
 // of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
 // of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
-// finished never forgotten, nor one of another project); the emulator remembers at most MaxNonces digest nonces, each
-// in fixed memory (a window of NonceCountWindow nonce counts), and at most MaxTokens access tokens, dropping expired
-// ones as it issues new ones; Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of
-// bodies (WithRecording), each request must arrive within DefaultReadTimeout and idle connections close after
-// DefaultIdleTimeout (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside handlers and returns once
-// they have all returned.
+// finished never forgotten, nor one of another project); an org keeps one link key, and a source org one
+// connection; the emulator remembers at most MaxNonces digest nonces, each in fixed memory (a window of
+// NonceCountWindow nonce counts), and at most MaxTokens access tokens, dropping expired ones as it issues new ones;
+// Requests keeps at most DefaultRecordedRequests requests and DefaultRecordedBytes of bodies (WithRecording), each
+// request must arrive within DefaultReadTimeout and idle connections close after DefaultIdleTimeout
+// (WithReadTimeout, WithIdleTimeout), and Close ends every wait inside handlers and returns once they have all
+// returned.
 //
 // Service accounts get bearer tokens from POST /api/oauth/token (HTTP Basic client ID and secret, form
 // grant_type=client_credentials): 200 {"access_token", "token_type": "Bearer", "expires_in"}, or 401 invalid_client,
@@ -216,20 +278,20 @@ type Server struct {
 	requests       atomic.Int64
 	authFailures   atomic.Int64
 	bytesReceived  atomic.Int64
-	mu             sync.Mutex    // guards recorded, linked, faults and the job stores
+	mu             sync.Mutex    // guards recorded, faults, the job stores and bothSides' links
 	recorded       ring[Request] // oldest first
 	recordedBytes  int64
 	responseErrors []error
-	linked         map[string]bool
 	faults         []Fault
 
-	groups         map[string]*project // destination projects by group ID; changed only by Seed and Reset (ctl.state)
-	sourceProjects []gen.LiveImportAvailableProject
-	now            func() time.Time
-	phase          time.Duration         // how long each phase of a validation or a migration lasts
-	validations    *jobs[*validationJob] // guarded by mu
-	migrations     *jobs[*migrationJob]  // guarded by mu
-	ctl            *control              // the control plane (control.go)
+	bothSides // the source side, and the links between the two (source.go)
+
+	groups      map[string]*project // destination projects by group ID; changed only by Seed and Reset (ctl.state)
+	now         func() time.Time
+	phase       time.Duration         // how long each phase of a validation or a migration lasts
+	validations *jobs[*validationJob] // guarded by mu
+	migrations  *jobs[*migrationJob]  // guarded by mu
+	ctl         *control              // the control plane (control.go)
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -239,7 +301,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		algorithms:      []string{"MD5", "SHA-256"},
 		orgs:            map[string]bool{},
 		keys:            map[string]*principal{},
-		linked:          map[string]bool{},
+		bothSides:       newBothSides(),
 		serviceAccounts: map[string]*principal{},
 		tokens:          &tokenStore{lifetime: DefaultTokenLifetime, now: time.Now, tokens: map[string]issuedToken{}},
 		nonces:          &nonceStore{lifetime: DefaultNonceLifetime, now: time.Now, nonces: map[string]*nonceState{}},
@@ -274,8 +336,8 @@ func NewServer(opts ...Option) (*Server, error) {
 	if len(s.groups) == 0 && s.orgs[DefaultOrgID] {
 		s.groups[DefaultGroupID] = &project{orgID: DefaultOrgID, clusters: []string{DefaultClusterName}}
 	}
-	if s.sourceProjects == nil {
-		s.sourceProjects = DemoSourceProjects()
+	if err := s.startSourceSide(); err != nil {
+		return nil, err
 	}
 	if err := s.startControl(); err != nil {
 		return nil, err
@@ -432,6 +494,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ctl.state.RLock() // Seed and Reset wait until the answer is written
 	defer s.ctl.state.RUnlock()
+	if strings.HasPrefix(r.URL.Path, SourcePathPrefix) {
+		s.serveSource(rec, r, body)
+		return
+	}
 	if r.URL.Path == TokenPath {
 		s.serveToken(rec, r, body)
 		return
@@ -484,9 +550,19 @@ func (s *Server) serveV1(rec *recorder, r *http.Request, orgID string, body []by
 	}
 }
 
-// authorize authenticates r, answering 401 with a fresh challenge when it fails.
+// authorize authenticates r on the Atlas side, answering 401 with a fresh challenge when it fails; an answer to an
+// authenticated request carries the principal's RateLimit headers.
 func (s *Server) authorize(rec *recorder, r *http.Request) (*principal, bool) {
-	key, outcome := s.authenticate(r, rec.req.Body)
+	key, ok := s.authorizeWith(rec, r, s.atlasKey, true)
+	if ok {
+		s.rateLimit(rec, key)
+	}
+	return key, ok
+}
+
+// authorizeWith is authorize against the API keys lookup finds (bearer tokens only when bearer is true).
+func (s *Server) authorizeWith(rec *recorder, r *http.Request, lookup func(string) *principal, bearer bool) (*principal, bool) {
+	key, outcome := s.authenticateWith(r, rec.req.Body, lookup, bearer)
 	rec.req.Auth = outcome
 	if outcome == AuthOK {
 		return key, true
@@ -584,6 +660,9 @@ func (s *Server) writeError(rec *recorder, r *http.Request, status int, code, de
 func (s *Server) writeAPIError(rec *recorder, r *http.Request, status int, e gen.APIError) {
 	e.Error = ptr(int32(status))
 	e.Reason = ptr(http.StatusText(status))
+	if e.ErrorCode != nil {
+		rec.Header().Set("X-Error-Code", *e.ErrorCode) // as Atlas since 2026-07
+	}
 	s.writeJSON(rec, r, status, "application/json", e)
 }
 

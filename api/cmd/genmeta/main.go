@@ -246,11 +246,10 @@ func isAction(o *openapi3.Operation) bool {
 // schemaWriter emits schemas as Go values: one package-level variable per component schema, inline literals for
 // the rest.
 type schemaWriter struct {
-	names  map[*openapi3.Schema]string // component schema → its variable's name
-	byVar  map[string]component        // variable name → the component
-	used   map[string]bool             // variables to emit
-	queue  []string
-	prefix map[*openapi3.T]string
+	names map[*openapi3.Schema]string // component schema → its variable's name
+	byVar map[string]component        // variable name → the component
+	used  map[string]bool             // variables to emit
+	queue []string
 }
 
 // component is a component schema with its name in its document.

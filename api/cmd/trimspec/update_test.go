@@ -18,7 +18,7 @@ func updateSpec(t *testing.T, dir, upstream string, env ...string) (string, int)
 	}
 	cmd := exec.Command("bash", "scripts/update-spec.sh", abs)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = copyEnv(env...)
 	if len(env) > 0 {
 		cmd.Args = append(cmd.Args, "1") // ALLOW_BREAKING
 	}
@@ -72,6 +72,7 @@ func withoutLine(t *testing.T, operation string) string {
 
 // update-spec replaces nothing unless trim, generate, build and vet all succeed, and names the step that failed.
 func TestUpdateSpecIsAtomic(t *testing.T) {
+	t.Parallel()
 	needUpstream(t, newest)
 	if testing.Short() {
 		t.Skip("builds copies of the module; skipped with -short")
@@ -104,6 +105,7 @@ func TestUpdateSpecIsAtomic(t *testing.T) {
 
 // A breaking change fails the update unless accepted; the change report is printed and kept in api/CHANGES.txt.
 func TestUpdateSpecReportsAndGuardsBreakingChanges(t *testing.T) {
+	t.Parallel()
 	needUpstream(t, newest)
 	needUpstream(t, snapshot)
 	if testing.Short() {
