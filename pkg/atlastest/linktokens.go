@@ -123,13 +123,14 @@ func (s *Server) Linked(orgID string) bool {
 	return s.links[orgID] != nil
 }
 
-// atlasKey is the Atlas API key named publicKey: a configured one (WithAPIKey), or one a live link-token holds.
+// atlasKey is the Atlas API key named publicKey: a configured one (WithAPIKey, a seed), or one a live link-token
+// holds. Both key stores are read under mu, as createLinkToken, deleteLinkTokens, Seed and Reset change them.
 func (s *Server) atlasKey(publicKey string) *principal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if p := s.keys[publicKey]; p != nil {
 		return p
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return s.linkKeys[publicKey]
 }
 

@@ -326,8 +326,13 @@ func (s *Server) serveSource(rec *recorder, r *http.Request, body []byte) {
 	}
 }
 
-// sourceKey is the source side's API key named publicKey, nil when there is none.
-func (s *Server) sourceKey(publicKey string) *principal { return s.sourceKeys[publicKey] }
+// sourceKey is the source side's API key named publicKey, nil when there is none. Read under mu, as every key
+// store is (Seed and Reset change it).
+func (s *Server) sourceKey(publicKey string) *principal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sourceKeys[publicKey]
+}
 
 // Source statuses (api/source/openapi.yaml).
 const (
