@@ -884,3 +884,58 @@ func TestSeedAndResetDuringRequests(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// Reset forgets both sides of a link: the Atlas org's link and the key its link-token held (401 after), the source
+// org's connection (NOT_SYNCED, nothing to list), a seeded source org and its key, and the rate windows; linking
+// again works as from the start.
+func TestResetUnlinksBothSides(t *testing.T) {
+	srv := start(t)
+	c := newController(t, srv)
+	c.ok(http.MethodPost, "/_emulator/seed", acmeSeed, 200, nil)
+	token := newLinkToken(t, srv)
+	connect(t, srv, atlastest.DefaultSourceOrgID, token, 201)
+	raw, _ := base64.StdEncoding.DecodeString(token)
+	var claims struct{ PublicAPIKey, PrivateAPIKey string }
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	acme := acmeLink(t, srv)
+	minted := call{method: http.MethodGet, path: orgProjects, user: claims.PublicAPIKey, password: claims.PrivateAPIKey}
+	acmeMinted := call{method: http.MethodGet, path: acmeProjects, user: acme["publicApiKey"], password: acme["privateApiKey"]}
+	for _, k := range []call{minted, acmeMinted} {
+		if resp, _ := do(t, srv, k); resp.StatusCode != 200 {
+			t.Fatalf("a link-token's key before reset: %d", resp.StatusCode)
+		}
+	}
+	if statusOf(t, srv) != "SYNCED" || projectCount(t, srv) != 1 || !srv.Linked(atlastest.DefaultOrgID) {
+		t.Fatal("the demo orgs are not linked before reset")
+	}
+
+	c.ok(http.MethodPost, "/_emulator/reset", "", 200, nil)
+	if srv.Linked(atlastest.DefaultOrgID) || srv.Linked(acmeOrg) {
+		t.Error("an Atlas org is still linked after reset")
+	}
+	for _, k := range []call{minted, acmeMinted} {
+		if resp, _ := do(t, srv, k); resp.StatusCode != 401 {
+			t.Errorf("a link-token's key after reset: %d, want 401", resp.StatusCode)
+		}
+	}
+	if got := statusOf(t, srv); got != "NOT_SYNCED" {
+		t.Errorf("the demo source after reset: %s, want NOT_SYNCED", got)
+	}
+	resp, body := do(t, srv, call{method: http.MethodGet, path: orgProjects})
+	if resp.StatusCode != 200 || string(body) != "[]" || resp.Header.Get("RateLimit-Remaining") != "499" {
+		t.Errorf("listAvailableProjects after reset: %d %s, RateLimit-Remaining %q (want [] and the first of a minute, 499)",
+			resp.StatusCode, body, resp.Header.Get("RateLimit-Remaining"))
+	}
+	if resp, _ := do(t, srv, call{method: http.MethodGet, path: acmeSourceLink + "/status", user: "acmesrc1", password: acmeSourceKey}); resp.StatusCode != 401 {
+		t.Errorf("the seeded source key after reset: %d, want 401", resp.StatusCode)
+	}
+	// The token of before the reset connects nothing; a new one links both sides again.
+	connect(t, srv, atlastest.DefaultSourceOrgID, token, 400)
+	link(t, srv)
+	if statusOf(t, srv) != "SYNCED" || projectCount(t, srv) != 1 {
+		t.Error("linking again after reset failed")
+	}
+	c.ok(http.MethodPost, "/_emulator/seed", acmeSeed, 200, nil)
+}
