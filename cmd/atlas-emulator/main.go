@@ -17,7 +17,8 @@
 // 4 s after it is created.
 //
 // --seed FILE adds the organizations, keys, service accounts and projects of a seed document, JSON or YAML
-// (atlastest.Seed), to that state: it is the state the control plane's reset returns to. The control plane, under
+// (atlastest.Seed), to that state, on both sides (its sourceOrgs are Cloud Manager organizations whose keys
+// authenticate under /api/public/v1.0): it is the state the control plane's reset returns to. The control plane, under
 // /_emulator/ (health, reset, seed, clock, jobs, faults, the request journal; described by api/emulator/openapi.yaml,
 // served at /_emulator/openapi.yaml), answers loopback clients only; with --control-token (or the environment's
 // ATLAS_EMULATOR_CONTROL_TOKEN) every control request needs "Authorization: Bearer TOKEN"; --no-control turns it off.

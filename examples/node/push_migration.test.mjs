@@ -3,7 +3,9 @@
 //
 // It starts the atlas-emulator binary (the ATLAS_EMULATOR environment variable names it; otherwise it is built with
 // `go build` into a temporary directory), seeds it through its control plane, injects a fault, advances its clock and
-// runs the whole migration through the Atlas Administration API:
+// runs the whole migration: the link-token from the Atlas Administration API, the seeded Cloud Manager organization
+// connected with it through Cloud Manager's API (the emulator plays both sides), then listAvailableProjects,
+// validate, migrate and cutover on Atlas:
 //
 //     node --test push_migration.test.mjs        # from examples/node
 //
@@ -24,7 +26,10 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const ORG = '6b0b1c2d3e4f5a6b7c8d9e01';
 const GROUP = '6b0b1c2d3e4f5a6b7c8d9e02';
+const SOURCE_ORG = '7c0b1c2d3e4f5a6b7c8d9e03';
 const SOURCE_PROJECT = '7c0b1c2d3e4f5a6b7c8d9e04';
+const SOURCE_PUBLIC_KEY = 'acmesrc1';
+const SOURCE_PRIVATE_KEY = '22222222-3333-4444-8555-666666666666';
 const PUBLIC_KEY = 'acmepub1';
 const PRIVATE_KEY = '11111111-2222-4333-8444-555555555555';
 const CLIENT_SECRET = 'mdb_sa_sk_acme-secret';
@@ -37,8 +42,8 @@ const SEED = {
     projects: [{ id: GROUP, name: 'dest', clusters: ['Dest0'] }],
   }],
   sourceOrgs: [{
-    id: '7c0b1c2d3e4f5a6b7c8d9e03', name: 'Acme Cloud Manager',
-    apiKeys: [{ publicKey: 'acmesrc1', privateKey: '22222222-3333-4444-8555-666666666666', roles: ['ORG_OWNER'] }],
+    id: SOURCE_ORG, name: 'Acme Cloud Manager',
+    apiKeys: [{ publicKey: SOURCE_PUBLIC_KEY, privateKey: SOURCE_PRIVATE_KEY, roles: ['ORG_OWNER'] }],
     projects: [{ id: SOURCE_PROJECT, name: 'src', deployments: [{ name: 'rs0', mongoDBVersion: '7.0.14' }],
       migrationHosts: ['mh1.example.net'] }],
   }],
@@ -122,6 +127,31 @@ async function atlas(method, path, body, version = '2023-01-01') {
   }
 }
 
+// source calls Cloud Manager's public API v1.0 as the seeded source org's key acmesrc1.
+async function source(method, path, body) {
+  const options = {
+    method, headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  };
+  const res = await digestFetch(`${base}/api/public/v1.0${path}`, options, SOURCE_PUBLIC_KEY, SOURCE_PRIVATE_KEY);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const sourceStatus = `/orgs/${SOURCE_ORG}/liveExport/migrationLink/status`;
+
+// link links both sides: a link-token from the Atlas org, the seeded source org connected with it.
+async function link() {
+  const created = await atlas('POST', `/orgs/${ORG}/liveMigrations/linkTokens`, { accessListIps: ['203.0.113.7'] });
+  assert.equal(created.status, 201);
+  const linkToken = created.body.linkToken;
+  // base64 of JSON naming the Atlas org as the seed named it (and a fresh API key: never printed).
+  assert.equal(JSON.parse(Buffer.from(linkToken, 'base64').toString()).orgName, 'Acme Atlas');
+  const connected = await source('POST', `/orgs/${SOURCE_ORG}/liveExport/migrationLink`, { linkToken });
+  assert.deepEqual([connected.status, connected.body.status], [201, 'SYNCED']);
+  return { linkToken, attempts: created.attempts };
+}
+
 const advance = async (duration) => assert.equal((await control('POST', 'clock', { advance: duration })).status, 200);
 
 beforeEach(async () => {
@@ -142,15 +172,14 @@ test('health and version', async () => {
 test('push live migration, with a 503 on the way', async () => {
   const fault = await control('POST', 'faults', { operationId: 'createLinkToken', status: 503, retryAfter: 1, times: 1 });
   assert.equal(fault.status, 201);
-  const link = await atlas('POST', `/orgs/${ORG}/liveMigrations/linkTokens`, { accessListIps: ['203.0.113.7'] });
-  assert.equal(link.status, 201);
-  assert.equal(link.attempts, 2); // the first got the 503 and its Retry-After
-  const linkToken = link.body.linkToken;
+  const { linkToken, attempts } = await link();
+  assert.equal(attempts, 2); // the first got the 503 and its Retry-After
   assert.ok(linkToken.length > 100);
   assert.equal((await control('GET', 'faults')).body.faults[0].fired, 1);
 
   const projects = await atlas('GET', `/orgs/${ORG}/liveMigrations/availableProjects`);
-  assert.ok(projects.body.some((p) => p.projectId === SOURCE_PROJECT));
+  assert.deepEqual(projects.body.map((p) => [p.projectId, p.name]), [[SOURCE_PROJECT, 'src']]);
+  assert.equal((await source('GET', sourceStatus)).body.status, 'SYNCED');
 
   let validation = await atlas('POST', `/groups/${GROUP}/liveMigrations/validate`, MIGRATION, '2024-05-30');
   assert.equal(validation.body.status, 'PENDING');
@@ -169,19 +198,21 @@ test('push live migration, with a 503 on the way', async () => {
   await advance('1m');
   assert.equal((await atlas('GET', migrationPath)).body.status, 'COMPLETE');
   assert.equal((await atlas('DELETE', `/orgs/${ORG}/liveMigrations/linkTokens`)).status, 204);
+  assert.equal((await source('GET', sourceStatus)).body.status, 'NOT_SYNCED');
 
   const journal = (await control('GET', 'requests')).body.requests;
   const answered = journal.filter((r) => r.auth !== 'missing');
   assert.deepEqual([answered[0].operationId, answered[0].status, answered[0].faultId], ['createLinkToken', 503, 'F1']);
   assert.deepEqual(journal.filter((r) => r.created).map((r) => r.created[0]), [validationId, migration.body._id]);
+  assert.ok(answered.some((r) => r.operationId === 'connectOrganizations' && r.status === 201));
   const text = JSON.stringify(journal);
-  for (const secret of [PRIVATE_KEY, CLIENT_SECRET, linkToken]) {
+  for (const secret of [PRIVATE_KEY, CLIENT_SECRET, SOURCE_PRIVATE_KEY, linkToken]) {
     assert.ok(!text.includes(secret), 'the journal holds a secret'); // assert.doesNotMatch would print it
   }
 });
 
 test('a validation forced to FAILED shows its message', async () => {
-  await atlas('POST', `/orgs/${ORG}/liveMigrations/linkTokens`, {});
+  await link();
   const validation = await atlas('POST', `/groups/${GROUP}/liveMigrations/validate`, MIGRATION, '2024-05-30');
   const set = await control('POST', `jobs/${validation.body._id}`, { status: 'FAILED', errorMessage: 'Source cluster rs0 is unreachable.' });
   assert.equal(set.status, 200);
@@ -190,7 +221,7 @@ test('a validation forced to FAILED shows its message', async () => {
 });
 
 test('a ready migration expires 120 hours later', async () => {
-  await atlas('POST', `/orgs/${ORG}/liveMigrations/linkTokens`, {});
+  await link();
   const migration = await atlas('POST', `/groups/${GROUP}/liveMigrations`, MIGRATION, '2024-05-30');
   const path = `/groups/${GROUP}/liveMigrations/${migration.body._id}`;
   await advance('10m');
@@ -200,8 +231,10 @@ test('a ready migration expires 120 hours later', async () => {
 });
 
 test('reset forgets the seed', async () => {
+  await link();
   assert.equal((await control('POST', 'reset')).status, 200);
   assert.equal((await atlas('POST', `/orgs/${ORG}/liveMigrations/linkTokens`, {})).status, 401);
+  assert.equal((await source('GET', sourceStatus)).status, 401);
 });
 
 test('a bad seed is refused, naming the value', async () => {

@@ -2,7 +2,9 @@
 
 It starts the atlas-emulator binary (the ATLAS_EMULATOR environment variable names it; otherwise it is built with
 `go build` into a temporary directory), seeds it through its control plane, injects a fault, advances its clock and
-runs the whole migration through the Atlas Administration API with urllib's digest handler:
+runs the whole migration with urllib's digest handler: the link-token from the Atlas Administration API, the seeded
+Cloud Manager organization connected with it through Cloud Manager's API (the emulator plays both sides), then
+listAvailableProjects, validate, migrate and cutover on Atlas:
 
     python3 -m unittest -v test_push_migration        # from examples/python
 
@@ -26,7 +28,10 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 ORG = "6b0b1c2d3e4f5a6b7c8d9e01"
 GROUP = "6b0b1c2d3e4f5a6b7c8d9e02"
+SOURCE_ORG = "7c0b1c2d3e4f5a6b7c8d9e03"
 SOURCE_PROJECT = "7c0b1c2d3e4f5a6b7c8d9e04"
+SOURCE_PUBLIC_KEY = "acmesrc1"
+SOURCE_PRIVATE_KEY = "22222222-3333-4444-8555-666666666666"
 PUBLIC_KEY = "acmepub1"
 PRIVATE_KEY = "11111111-2222-4333-8444-555555555555"
 CLIENT_ID = "mdb_sa_id_acme"
@@ -40,8 +45,8 @@ SEED = {
         "projects": [{"id": GROUP, "name": "dest", "clusters": ["Dest0"]}],
     }],
     "sourceOrgs": [{
-        "id": "7c0b1c2d3e4f5a6b7c8d9e03", "name": "Acme Cloud Manager",
-        "apiKeys": [{"publicKey": "acmesrc1", "privateKey": "22222222-3333-4444-8555-666666666666", "roles": ["ORG_OWNER"]}],
+        "id": SOURCE_ORG, "name": "Acme Cloud Manager",
+        "apiKeys": [{"publicKey": SOURCE_PUBLIC_KEY, "privateKey": SOURCE_PRIVATE_KEY, "roles": ["ORG_OWNER"]}],
         "projects": [{"id": SOURCE_PROJECT, "name": "src", "deployments": [{"name": "rs0", "mongoDBVersion": "7.0.14"}],
                       "migrationHosts": ["mh1.example.net"]}],
     }],
@@ -103,11 +108,20 @@ class Emulator:
                                           {"Content-Type": "application/json"})
         return status, headers, (json.loads(raw) if raw else None)
 
-    def atlas(self, method, path, body=None, version="2023-01-01", user=PUBLIC_KEY, password=PRIVATE_KEY):
-        """An Atlas Administration API call with HTTP digest, honouring Retry-After on 503 and 429."""
+    def _digest(self, user, password):
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, self.url, user, password)
-        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+        return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+
+    def source(self, method, path, body=None, user=SOURCE_PUBLIC_KEY, password=SOURCE_PRIVATE_KEY):
+        """A Cloud Manager public API v1.0 call with HTTP digest and a source organization's API key."""
+        status, _, raw = self._send(self._digest(user, password), method, "/api/public/v1.0" + path, body,
+                                    {"Accept": "application/json", "Content-Type": "application/json"})
+        return status, (json.loads(raw) if raw else None)
+
+    def atlas(self, method, path, body=None, version="2023-01-01", user=PUBLIC_KEY, password=PRIVATE_KEY):
+        """An Atlas Administration API call with HTTP digest, honouring Retry-After on 503 and 429."""
+        opener = self._digest(user, password)
         media = "application/vnd.atlas.%s+json" % version
         headers = {"Accept": media}
         if body is not None:
@@ -144,10 +158,17 @@ class PushLiveMigration(unittest.TestCase):
         self.assertEqual(status, 200, clock)
 
     def link(self):
+        """Links both sides: a link-token from the Atlas org, the seeded source org connected with it."""
         status, answer, attempts = self.emu.atlas("POST", "/orgs/%s/liveMigrations/linkTokens" % ORG,
                                                   {"accessListIps": ["203.0.113.7"]})
         self.assertEqual(status, 201)
-        return answer["linkToken"], attempts
+        link_token = answer["linkToken"]
+        # base64 of JSON naming the Atlas org as the seed named it (and a fresh API key: never printed).
+        self.assertEqual(json.loads(base64.b64decode(link_token))["orgName"], "Acme Atlas")
+        status, connected = self.emu.source("POST", "/orgs/%s/liveExport/migrationLink" % SOURCE_ORG,
+                                            {"linkToken": link_token})
+        self.assertEqual((status, connected["status"]), (201, "SYNCED"))
+        return link_token, attempts
 
     def test_health_and_version(self):
         status, headers, health = self.emu.control("GET", "health")
@@ -167,7 +188,9 @@ class PushLiveMigration(unittest.TestCase):
 
         status, projects, _ = self.emu.atlas("GET", "/orgs/%s/liveMigrations/availableProjects" % ORG)
         self.assertEqual(status, 200)
-        self.assertIn(SOURCE_PROJECT, [p["projectId"] for p in projects])
+        self.assertEqual([(p["projectId"], p["name"]) for p in projects], [(SOURCE_PROJECT, "src")])
+        status, state = self.emu.source("GET", "/orgs/%s/liveExport/migrationLink/status" % SOURCE_ORG)
+        self.assertEqual((status, state["status"]), (200, "SYNCED"))
 
         status, validation, _ = self.emu.atlas("POST", "/groups/%s/liveMigrations/validate" % GROUP, MIGRATION,
                                                version="2024-05-30")
@@ -190,6 +213,8 @@ class PushLiveMigration(unittest.TestCase):
         self.assertEqual(migration["status"], "COMPLETE")
         status, _, _ = self.emu.atlas("DELETE", "/orgs/%s/liveMigrations/linkTokens" % ORG)
         self.assertEqual(status, 204)
+        _, state = self.emu.source("GET", "/orgs/%s/liveExport/migrationLink/status" % SOURCE_ORG)
+        self.assertEqual(state["status"], "NOT_SYNCED")
 
         _, _, journal = self.emu.control("GET", "requests")
         answered = [(r.get("operationId"), r["status"]) for r in journal["requests"] if r.get("auth") != "missing"]
@@ -198,7 +223,8 @@ class PushLiveMigration(unittest.TestCase):
         created = [r["created"][0] for r in journal["requests"] if r.get("created")]
         self.assertEqual(created, [validation["_id"], migration["_id"]])
         text = json.dumps(journal)
-        for secret in (PRIVATE_KEY, CLIENT_SECRET, link_token):
+        self.assertIn(("connectOrganizations", 201), answered)
+        for secret in (PRIVATE_KEY, CLIENT_SECRET, SOURCE_PRIVATE_KEY, link_token):
             self.assertFalse(secret in text, "the journal holds a secret")  # assertNotIn would print it
 
     def test_forced_failure_shows_its_message(self):
@@ -239,6 +265,8 @@ class PushLiveMigration(unittest.TestCase):
         self.link()
         self.assertEqual(self.emu.control("POST", "reset")[0], 200)
         status, _, _ = self.emu.atlas("POST", "/orgs/%s/liveMigrations/linkTokens" % ORG, {})
+        self.assertEqual(status, 401)
+        status, _ = self.emu.source("GET", "/orgs/%s/liveExport/migrationLink/status" % SOURCE_ORG)
         self.assertEqual(status, 401)
 
     def test_bad_seed_names_the_value(self):

@@ -30,7 +30,8 @@ const SourcePathPrefix = "/api/public/v1.0/"
 
 // Demo source: when NewServer is given no source organization (WithSourceOrg, WithSourceProjects, or the ownerOf
 // of WithSourceAPIKey), it has the Cloud Manager organization DefaultSourceOrgID holding DemoSourceProjects; when it
-// is given no WithSourceAPIKey, the key DefaultSourcePublicKey is Organization Owner of every source organization.
+// is given no WithSourceAPIKey, the key DefaultSourcePublicKey is Organization Owner of every source organization
+// the options gave (not of those seeds add later: a seed's source organizations come with their own keys).
 // Like the demo identity, they are documented fixtures, not secrets.
 const (
 	DefaultSourceOrgID      = "5e2211c17a3e5a48f5497de1"
