@@ -524,8 +524,16 @@ func TestFaultFiresAsAsked(t *testing.T) {
 	if _, err := fresh.Post(srv.URL+atlastest.TokenPath, "application/x-www-form-urlencoded", strings.NewReader("grant_type=client_credentials")); err == nil {
 		t.Error("a reset fault: the client got an answer")
 	}
-	journal := srv.Journal()
-	if last := journal[len(journal)-1]; last.OperationID != atlastest.TokenOperationID || last.Status != 0 || last.FaultID != "F5" {
+	// The emulator journals the request once its handler returns, after it closed the connection: the client may see
+	// the reset first.
+	var last atlastest.JournalEntry
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		journal := srv.Journal()
+		if last = journal[len(journal)-1]; last.OperationID == atlastest.TokenOperationID || time.Now().After(deadline) {
+			break
+		}
+	}
+	if last.OperationID != atlastest.TokenOperationID || last.Status != 0 || last.FaultID != "F5" {
 		t.Errorf("the reset request's journal entry: %+v", last)
 	}
 
