@@ -4,7 +4,7 @@
 //	atlas-emulator [--addr 127.0.0.1:8080] [--org-id ID] [--public-key KEY] [--private-key KEY]
 //	               [--client-id ID] [--client-secret SECRET] [--group-id ID] [--cluster-name NAME ...]
 //	               [--source-org-id ID] [--source-public-key KEY] [--source-private-key KEY]
-//	               [--phase-duration 1s]
+//	               [--phase-duration 1s] [--seed FILE] [--control-token TOKEN | --no-control]
 //
 // Like cloud.mongodb.com, it plays both sides of a push live migration: Atlas under /api/atlas/v2 and Cloud
 // Manager under /api/public/v1.0. The destination is one project (--group-id, default atlastest.DefaultGroupID) of
@@ -15,6 +15,13 @@
 // once it connects with a link-token the Atlas org created, Atlas' listAvailableProjects lists its projects. Each
 // phase of a validation or migration lasts --phase-duration: with the default 1s a migration is ready for cutover
 // 4 s after it is created.
+//
+// --seed FILE adds the organizations, keys, service accounts and projects of a seed document, JSON or YAML
+// (atlastest.Seed), to that state, on both sides (its sourceOrgs are Cloud Manager organizations whose keys
+// authenticate under /api/public/v1.0): it is the state the control plane's reset returns to. The control plane, under
+// /_emulator/ (health, reset, seed, clock, jobs, faults, the request journal; described by api/emulator/openapi.yaml,
+// served at /_emulator/openapi.yaml), answers loopback clients only; with --control-token (or the environment's
+// ATLAS_EMULATOR_CONTROL_TOKEN) every control request needs "Authorization: Bearer TOKEN"; --no-control turns it off.
 //
 // The first line on stdout is "listening on http://HOST:PORT" once connections are accepted; then one line per
 // request goes to stderr (method, path, status, auth outcome; never credentials or tokens). SIGINT or SIGTERM stops
@@ -63,6 +70,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sourcePublicKey := flags.String("source-public-key", atlastest.DefaultSourcePublicKey, "public API `key` of the source organization (digest user name)")
 	sourcePrivateKey := flags.String("source-private-key", atlastest.DefaultSourcePrivateKey, "private API `key` of the source organization (digest password)")
 	phase := flags.Duration("phase-duration", atlastest.DefaultPhaseDuration, "how `long` each phase of a validation or migration lasts (a migration is ready for cutover after 4)")
+	seedFile := flags.String("seed", "", "add the organizations, keys and projects of seed document `FILE` (JSON or YAML) at start-up; reset returns to them")
+	controlToken := flags.String("control-token", "", "bearer `token` every /_emulator/ control request needs (default $ATLAS_EMULATOR_CONTROL_TOKEN; without one, loopback clients only)")
+	noControl := flags.Bool("no-control", false, "turn the /_emulator/ control plane off")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // -h: the usage went to stderr; asking for help is not an error
@@ -72,8 +82,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if flags.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flags.Args())
 	}
+	if *controlToken == "" {
+		*controlToken = os.Getenv("ATLAS_EMULATOR_CONTROL_TOKEN") // not the flag's default: -h would print it
+	}
+	control, err := controlOptions(*seedFile, *controlToken, *noControl)
+	if err != nil {
+		return err
+	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	srv, err := atlastest.NewServer(
+	srv, err := atlastest.NewServer(append([]atlastest.Option{
 		atlastest.WithAddr(*addr),
 		atlastest.WithAPIKey(*publicKey, *privateKey, *orgID),
 		atlastest.WithServiceAccount(*clientID, *clientSecret, *orgID),
@@ -84,8 +101,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		atlastest.WithReadTimeout(*readTimeout),
 		atlastest.WithIdleTimeout(*idleTimeout),
 		atlastest.WithRequestHook(func(r atlastest.Request) { logger.Print(logLine(r)) }),
-	)
+	}, control...)...)
 	if err != nil {
+		if ve := (*atlastest.ValueError)(nil); *seedFile != "" && errors.As(err, &ve) {
+			return fmt.Errorf("--seed %s: %w", *seedFile, ve)
+		}
 		return err
 	}
 	fmt.Fprintln(stdout, "listening on", srv.URL)
@@ -98,6 +118,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 	logger.Printf("received %v, shutting down", sig)
 	srv.Close()
 	return nil
+}
+
+// controlOptions are the options of --seed, --control-token and --no-control.
+func controlOptions(seedFile, token string, off bool) ([]atlastest.Option, error) {
+	var opts []atlastest.Option
+	if seedFile != "" {
+		data, err := os.ReadFile(seedFile)
+		if err != nil {
+			return nil, fmt.Errorf("--seed: %w", err)
+		}
+		seed, err := atlastest.ParseSeed(data)
+		if err != nil {
+			return nil, fmt.Errorf("--seed %s: %w", seedFile, err)
+		}
+		opts = append(opts, atlastest.WithSeed(seed))
+	}
+	switch {
+	case off && token != "":
+		return nil, errors.New("--no-control and --control-token (or ATLAS_EMULATOR_CONTROL_TOKEN) contradict each other")
+	case off:
+		opts = append(opts, atlastest.WithoutControl())
+	case token != "":
+		opts = append(opts, atlastest.WithControlToken(token))
+	}
+	return opts, nil
 }
 
 // logLine is one request's log line. The path is logged escaped, as it travelled: a decoded %0A would otherwise

@@ -11,8 +11,9 @@ import (
 // room for a new one, the project's job that finished first (a validation SUCCESS or FAILED, a migration FAILED,
 // EXPIRED or COMPLETE) is forgotten: reading it answers 404. A job that has not finished is never forgotten, nor is
 // another project's: when all MaxJobs of a project are still running, a new one is refused with 429 RATE_LIMITED
-// and a Retry-After of the seconds until the first of them finishes. Projects are fixed when the emulator starts, so
-// with the field bounds (MaxHostnameBytes, MaxClusterNameBytes) this bounds the memory jobs take.
+// and a Retry-After of the seconds until the first of them finishes. Projects are fixed when the emulator starts, or
+// added by seeds (at most MaxSeeded), so with the field bounds (MaxHostnameBytes, MaxClusterNameBytes) this bounds
+// the memory jobs take.
 const MaxJobs = 1024
 
 // finisher is a job that knows when it reaches a final status, phases lasting p.

@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultOrgName is the name of the demo organization DefaultOrgID, which its link-tokens carry. Every other
-// organization is named "Organization " followed by its ID. Thirteen characters, like the organization of Atlas'
+// organization is named "Organization " followed by its ID, unless a seed names it (SeedOrg.Name). Thirteen characters, like the organization of Atlas'
 // recorded link-tokens: the demo org's link-tokens are as long as those (192 characters).
 const DefaultOrgName = "Emulator Demo"
 
@@ -45,7 +45,7 @@ func (s *Server) createLinkToken(rec *recorder, r *http.Request, orgID, contentT
 	s.linkKeys[key.name] = key
 	s.mu.Unlock()
 	s.writeJSON(rec, r, http.StatusCreated, contentType, gen.TargetOrg{LinkToken: encodeLinkToken(linkTokenClaims{
-		OrgID: orgID, OrgName: orgName(orgID), PrivateAPIKey: key.secret, PublicAPIKey: key.name,
+		OrgID: orgID, OrgName: s.orgName(orgID), PrivateAPIKey: key.secret, PublicAPIKey: key.name,
 	})})
 }
 
@@ -123,13 +123,14 @@ func (s *Server) Linked(orgID string) bool {
 	return s.links[orgID] != nil
 }
 
-// atlasKey is the Atlas API key named publicKey: a configured one (WithAPIKey), or one a live link-token holds.
+// atlasKey is the Atlas API key named publicKey: a configured one (WithAPIKey, a seed), or one a live link-token
+// holds. Both key stores are read under mu, as createLinkToken, deleteLinkTokens, Seed and Reset change them.
 func (s *Server) atlasKey(publicKey string) *principal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if p := s.keys[publicKey]; p != nil {
 		return p
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return s.linkKeys[publicKey]
 }
 
@@ -166,8 +167,13 @@ func encodeLinkToken(c linkTokenClaims) string {
 	return base64.StdEncoding.EncodeToString([]byte(strings.TrimSuffix(b.String(), "\n")))
 }
 
-// orgName is the name of Atlas organization orgID (DefaultOrgName for the demo org).
-func orgName(orgID string) string {
+// orgName is the name of organization orgID, of either side: the name a seed gave it, else DefaultOrgName for the
+// demo org, else "Organization " followed by its ID. Callers answering a request hold ctl.state for reading already
+// (ServeHTTP does), and must not take it again.
+func (s *Server) orgName(orgID string) string {
+	if name := s.orgNames[orgID]; name != "" {
+		return name
+	}
 	if orgID == DefaultOrgID {
 		return DefaultOrgName
 	}

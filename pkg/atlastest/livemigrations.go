@@ -61,6 +61,7 @@ type migrationJob struct {
 	created     time.Time
 	failure     string    // why it fails once it leaves NEW; empty: it replicates
 	cutover     time.Time // when cutoverMigration was accepted; zero before
+	hold        *jobHold  // a state the control plane holds it in (SetJob); nil when it follows its timeline
 }
 
 func (s *Server) handleListAvailableProjects(c *call) {
@@ -283,6 +284,8 @@ func (job *validationJob) finishAt(p time.Duration) time.Time { return job.creat
 // phase after it was created, COMPLETE a phase after its cutover, or EXPIRED CutoverWindow after it was ready.
 func (job *migrationJob) finishAt(p time.Duration) time.Time {
 	switch {
+	case job.hold != nil:
+		return heldForever
 	case !job.cutover.IsZero():
 		return job.cutover.Add(p)
 	case job.failure != "":
@@ -295,6 +298,9 @@ func (job *migrationJob) finishAt(p time.Duration) time.Time {
 // WORKING with lagTimeSeconds falling from InitialLagSeconds over SyncPhases phases, then ready for cutover (lag
 // 1) until CutoverWindow passes (EXPIRED); after a cutover, WORKING for one phase, not ready, no lag, then COMPLETE.
 func (job *migrationJob) state(now time.Time, p time.Duration) (status gen.LiveMigrationResponseStatus, ready bool, lag *int64) {
+	if job.hold != nil {
+		return gen.MigrationWorking, false, ptr(job.hold.lag)
+	}
 	if !job.cutover.IsZero() {
 		if now.Sub(job.cutover) < p {
 			return gen.MigrationWorking, false, nil

@@ -145,7 +145,9 @@ func (s *Server) serveToken(rec *recorder, r *http.Request, body []byte) {
 		id, _ = url.QueryUnescape(id)
 		secret, _ = url.QueryUnescape(secret)
 	}
+	s.mu.Lock()
 	p := s.serviceAccounts[id]
+	s.mu.Unlock()
 	if !ok || p == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(p.secret)) != 1 {
 		rec.req.Auth = AuthBadKey
 		s.authFailures.Add(1)

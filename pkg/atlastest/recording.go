@@ -77,7 +77,8 @@ type recorder struct {
 	req        Request
 	route      *routers.Route // set once a v2 request is routed: its answer is validated against it
 	pathParams map[string]string
-	asRecorded bool // the answer copies real Atlas' where it contradicts the document: not validated against it
+	note       journalNote // what the control plane's journal keeps beyond req (journal.go)
+	asRecorded bool        // the answer copies real Atlas' where it contradicts the document: not validated against it
 }
 
 // keepBody records at most DefaultRecordedBodyBytes of the request body, copied, so that the buffer the body was
@@ -128,6 +129,7 @@ func (s *Server) record(rec *recorder, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+	s.journalize(rec, r)
 	if s.hook != nil {
 		s.hook(rec.req)
 	}

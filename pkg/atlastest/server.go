@@ -135,6 +135,11 @@
 // MaxClusterNameBytes (the document bounds neither cluster names nor host names; 255 bytes is DNS' bound for a host
 // name).
 //
+// A control plane under ControlPrefix (/_emulator/, described by api/emulator/openapi.yaml and served at
+// GET /_emulator/openapi.yaml) lets a test suite in any language do what Go tests do with the Server's methods: Health,
+// Reset, Seed (JSON or YAML; WithSeed), AdvanceClock, SetJob, AddFault and Journal (at most MaxJournalEntries requests,
+// no secrets). It answers loopback clients only unless WithControlToken; every answer carries VersionHeader.
+//
 // As a server it is bounded: request bodies are read up to 1 MiB (413 beyond); what a validation or a migration keeps
 // of its body is bounded in bytes (MaxHostnameBytes, MaxClusterNameBytes; IDs are 24 hexadecimal digits, and the rest
 // of a body is checked, not kept), and so is how many each project keeps (MaxJobs of each kind, a job that has not
@@ -281,11 +286,12 @@ type Server struct {
 
 	bothSides // the source side, and the links between the two (source.go)
 
-	groups      map[string]*project // destination projects by group ID; fixed once the server runs
+	groups      map[string]*project // destination projects by group ID; changed only by Seed and Reset (ctl.state)
 	now         func() time.Time
 	phase       time.Duration         // how long each phase of a validation or a migration lasts
 	validations *jobs[*validationJob] // guarded by mu
 	migrations  *jobs[*migrationJob]  // guarded by mu
+	ctl         *control              // the control plane (control.go)
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -309,6 +315,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		phase:           DefaultPhaseDuration,
 		validations:     newJobs[*validationJob](),
 		migrations:      newJobs[*migrationJob](),
+		ctl:             newControl(),
 	}
 	if err := s.loadSpec(); err != nil {
 		return nil, err
@@ -330,6 +337,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		s.groups[DefaultGroupID] = &project{orgID: DefaultOrgID, clusters: []string{DefaultClusterName}}
 	}
 	if err := s.startSourceSide(); err != nil {
+		return nil, err
+	}
+	if err := s.startControl(); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", s.addr)
@@ -443,6 +453,7 @@ func (s *Server) Requests() []Request {
 
 // ServeHTTP answers one request; see the package doc for the order of checks.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(VersionHeader, Version())
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -453,10 +464,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inFlight.Add(1)
 	s.closeMu.RUnlock()
 	defer s.inFlight.Done()
+	if s.serveControl(w, r) {
+		return
+	}
 	s.requests.Add(1)
 	rec := &recorder{ResponseWriter: w, req: Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
-	}}
+	}, note: s.arrival()}
 	defer s.record(rec, r)
 	if !s.wait(r, s.latency) {
 		return
@@ -475,6 +489,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(); ok && s.applyFault(rec, r, f) {
 		return
 	}
+	if f, ok := s.controlFault(rec, r); ok && s.applyFault(rec, r, f) {
+		return
+	}
+	s.ctl.state.RLock() // Seed and Reset wait until the answer is written
+	defer s.ctl.state.RUnlock()
 	if strings.HasPrefix(r.URL.Path, SourcePathPrefix) {
 		s.serveSource(rec, r, body)
 		return

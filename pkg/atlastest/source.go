@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,7 +30,8 @@ const SourcePathPrefix = "/api/public/v1.0/"
 
 // Demo source: when NewServer is given no source organization (WithSourceOrg, WithSourceProjects, or the ownerOf
 // of WithSourceAPIKey), it has the Cloud Manager organization DefaultSourceOrgID holding DemoSourceProjects; when it
-// is given no WithSourceAPIKey, the key DefaultSourcePublicKey is Organization Owner of every source organization.
+// is given no WithSourceAPIKey, the key DefaultSourcePublicKey is Organization Owner of every source organization
+// the options gave (not of those seeds add later: a seed's source organizations come with their own keys).
 // Like the demo identity, they are documented fixtures, not secrets.
 const (
 	DefaultSourceOrgID      = "5e2211c17a3e5a48f5497de1"
@@ -40,7 +42,7 @@ const (
 // sourceOrg is a Cloud Manager (or Ops Manager) organization: its projects, and its connection to an Atlas
 // organization.
 type sourceOrg struct {
-	projects   []gen.LiveImportAvailableProject // fixed once the server runs
+	projects   []gen.LiveImportAvailableProject // changed by options and Seed only; never in place
 	configured bool                             // projects were given (WithSourceOrg, WithSourceProjects)
 	conn       *sourceConn                      // guarded by Server.mu; nil: never connected, or disconnected
 }
@@ -57,9 +59,10 @@ type orgLink struct {
 	key *principal
 }
 
-// bothSides is the emulator's state beyond the Atlas side: the source organizations and their keys, and the links
-// between the two. The maps of links and link keys, and each source organization's conn, are guarded by Server.mu;
-// the rest is fixed once the server runs.
+// bothSides is the emulator's state beyond the Atlas side: the source organizations and their keys, the links
+// between the two, and the names of the organizations of both sides. The maps of links, link keys and rates, and
+// each source organization's conn, are guarded by Server.mu; the rest changes only while the server does not answer
+// requests (options, and Seed and Reset, which hold ctl.state for writing and Server.mu).
 type bothSides struct {
 	sourceOrgs   map[string]*sourceOrg
 	sourceOrder  []string              // source org IDs in the order they were added: listAvailableProjects' order
@@ -69,11 +72,38 @@ type bothSides struct {
 	links        map[string]*orgLink   // by Atlas org ID
 	linkKeys     map[string]*principal // the keys link-tokens hold, by public key
 	rates        map[*principal]*rateWindow
+	orgNames     map[string]string // names seeds gave organizations of either side, by ID (orgName)
 }
 
 func newBothSides() bothSides {
 	return bothSides{sourceOrgs: map[string]*sourceOrg{}, sourceKeys: map[string]*principal{}, links: map[string]*orgLink{},
-		linkKeys: map[string]*principal{}, rates: map[*principal]*rateWindow{}}
+		linkKeys: map[string]*principal{}, rates: map[*principal]*rateWindow{}, orgNames: map[string]string{}}
+}
+
+// clone is a deep copy of b, sharing only what is never changed in place (routers, projects' items). A principal
+// that is in two maps (a link's key is in links and linkKeys; rates are by principal) stays one principal: clones
+// maps each principal of the copied state to its copy, and is filled with the source side's keys and links.
+func (b *bothSides) clone(clones map[*principal]*principal) bothSides {
+	c := bothSides{sourceOrgs: make(map[string]*sourceOrg, len(b.sourceOrgs)), sourceOrder: slices.Clone(b.sourceOrder),
+		sourceKeys: cloneKeys(b.sourceKeys, clones), sourceRouter: b.sourceRouter, sourcePaths: b.sourcePaths,
+		links: make(map[string]*orgLink, len(b.links)), linkKeys: cloneKeys(b.linkKeys, clones),
+		rates: make(map[*principal]*rateWindow, len(b.rates)), orgNames: maps.Clone(b.orgNames)}
+	for id, o := range b.sourceOrgs {
+		org := &sourceOrg{projects: slices.Clip(slices.Clone(o.projects)), configured: o.configured}
+		if o.conn != nil {
+			conn := *o.conn
+			org.conn = &conn
+		}
+		c.sourceOrgs[id] = org
+	}
+	for id, l := range b.links {
+		c.links[id] = &orgLink{key: clonePrincipal(l.key, clones)}
+	}
+	for p, w := range b.rates {
+		window := *w
+		c.rates[clonePrincipal(p, clones)] = &window
+	}
+	return c
 }
 
 // WithSourceOrg adds a Cloud Manager or Ops Manager organization orgID holding projects: once it connects with an
@@ -297,8 +327,13 @@ func (s *Server) serveSource(rec *recorder, r *http.Request, body []byte) {
 	}
 }
 
-// sourceKey is the source side's API key named publicKey, nil when there is none.
-func (s *Server) sourceKey(publicKey string) *principal { return s.sourceKeys[publicKey] }
+// sourceKey is the source side's API key named publicKey, nil when there is none. Read under mu, as every key
+// store is (Seed and Reset change it).
+func (s *Server) sourceKey(publicKey string) *principal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sourceKeys[publicKey]
+}
 
 // Source statuses (api/source/openapi.yaml).
 const (

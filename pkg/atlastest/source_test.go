@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/icholy/digest"
 
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
@@ -407,4 +411,67 @@ func TestRateLimitHeaders(t *testing.T) {
 	if src.Header.Get("RateLimit-Limit") != "" {
 		t.Error("the source side sent RateLimit headers")
 	}
+}
+
+// Link keys are minted, revoked and restored while requests authenticate with every kind of key, and Seed and Reset
+// swap the key stores: under the race detector, every read and write of them is under the same lock.
+func TestKeysChangeWhileRequestsAuthenticate(t *testing.T) {
+	srv, _ := startMigrations(t)
+	status := func(user, password, method, path, contentType, body string) int {
+		client := &http.Client{Transport: &digest.Transport{Username: user, Password: password}}
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		var out struct{ LinkToken string }
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if out.LinkToken != "" { // use the minted key at once, while others are minted
+			raw, _ := base64.StdEncoding.DecodeString(out.LinkToken)
+			var claims struct{ PublicAPIKey, PrivateAPIKey string }
+			_ = json.Unmarshal(raw, &claims)
+			client.Transport = &digest.Transport{Username: claims.PublicAPIKey, Password: claims.PrivateAPIKey}
+			if r, err := client.Get(srv.URL + orgProjects); err == nil {
+				r.Body.Close()
+			}
+		}
+		return resp.StatusCode
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 10 {
+				if got := status(atlastest.DefaultPublicKey, atlastest.DefaultPrivateKey, http.MethodPost, orgLinks, media2023, `{}`); got != 201 {
+					t.Errorf("createLinkToken: %d", got)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 10 {
+			status(atlastest.DefaultSourcePublicKey, atlastest.DefaultSourcePrivateKey, http.MethodGet, sourceStatus, "", "")
+			status(atlastest.DefaultPublicKey, atlastest.DefaultPrivateKey, http.MethodGet, orgProjects, "", "")
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+atlastest.TokenPath, strings.NewReader("grant_type=client_credentials"))
+			req.SetBasicAuth(atlastest.DefaultClientID, atlastest.DefaultClientSecret)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	})
+	wg.Go(func() {
+		for i := range 5 {
+			if _, err := srv.Seed(atlastest.Seed{Orgs: []atlastest.SeedOrg{{ID: fmt.Sprintf("6c0b1c2d3e4f5a6b7c8d9e%02x", i),
+				APIKeys: []atlastest.SeedAPIKey{{PublicKey: fmt.Sprintf("racepub%d", i), PrivateKey: "11111111-2222-4333-8444-555555555555", Roles: []string{atlastest.RoleOrgOwner}}}}}}); err != nil {
+				t.Error(err)
+			}
+			srv.Reset()
+		}
+	})
+	wg.Wait()
 }
