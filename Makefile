@@ -59,11 +59,13 @@ check-generated:
 	if [ $$stale -ne 0 ]; then echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; fi && \
 	echo "gen/ is up to date with api/openapi.yaml"
 
-## update-spec UPSTREAM=path/to/v2.yaml [ALLOW_BREAKING=1]: re-trim api/openapi.yaml from a new upstream spec and
-## regenerate gen/, atomically (in a temporary copy; replaced only when trim, generate, build, vet and the change
-## report all succeed); the oasdiff change report goes to api/CHANGES.txt; breaking changes need ALLOW_BREAKING=1
+## update-spec UPSTREAM=path/to/v2.yaml [ALLOW_BREAKING=ID,ID] [DRY_RUN=1]: re-trim api/openapi.yaml from a new
+## upstream spec and regenerate gen/, atomically (in a temporary copy; replaced only when trim, the change report,
+## generate, build and vet all succeed). The report comes before generating, against the committed api/openapi.yaml,
+## and goes on top of api/CHANGES.txt; each breaking change passes only when accepted by its ID (a line of
+## api/accepted-breaking.txt, or ALLOW_BREAKING). DRY_RUN=1 prints the report and changes nothing.
 update-spec:
-	@bash scripts/update-spec.sh "$(UPSTREAM)" "$(ALLOW_BREAKING)"
+	@DRY_RUN="$(DRY_RUN)" bash scripts/update-spec.sh "$(UPSTREAM)" "$(ALLOW_BREAKING)"
 
 ## fuzz: run every fuzz target for FUZZTIME each (the seed corpora also run in make test)
 FUZZTIME ?= 30s

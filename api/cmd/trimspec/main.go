@@ -72,7 +72,7 @@ func run(args []string) error {
 		return fmt.Errorf("%s: %w (%s left unchanged)", *upstreamPath, err, *outPath)
 	}
 	for _, s := range result.Stripped {
-		fmt.Fprintf(os.Stderr, "trimspec: WARNING: upstream sets the code-generator extension %s: removed (only api/gen-overlay.yaml may steer code generation)\n", s)
+		fmt.Fprintf(os.Stderr, "trimspec: WARNING: upstream sets %s, an extension that steers code generation (or that only the trimmer writes): removed; only api/gen-overlay.yaml may steer code generation\n", s)
 	}
 	if *notesPath != "" {
 		var notes []byte

@@ -88,7 +88,7 @@ func (s stripped) String() string { return strings.Join(append(slices.Clone(s.at
 // and lists what it removed.
 func stripExtensions(n *yaml.Node) []stripped {
 	var out []stripped
-	stripObject(n, nil, &out)
+	stripObject(n, make([]string, 0, 32), &out)
 	return out
 }
 
@@ -115,7 +115,7 @@ func stripObject(n *yaml.Node, path []string, out *[]stripped) {
 			continue
 		}
 		kept = append(kept, key, value)
-		child := append(slices.Clone(path), key.Value)
+		child := append(path, key.Value) // shared along the walk: what is kept of it is cloned
 		switch kindOf(key.Value, value) {
 		case objectKind:
 			stripObject(value, child, out)
@@ -135,7 +135,7 @@ func stripNames(n *yaml.Node, path []string, out *[]stripped) {
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			stripObject(n.Content[i+1], append(slices.Clone(path), n.Content[i].Value), out)
+			stripObject(n.Content[i+1], append(path, n.Content[i].Value), out)
 		}
 	}
 }
