@@ -113,6 +113,12 @@ func checkPins(overlayName string, overlayData []byte, old, current, new *doc) (
 		}
 		curNode, _, _ := resolve(current.root, p.target)
 		curValues, newValues := enumValues(curNode), enumValues(node)
+		if curNode == nil { // a pin written for the new document (an operation being added): taken as it is
+			if len(newValues) != len(names) {
+				problems = append(problems, fmt.Sprintf("%s:%d: x-enum-varnames of %s names %d constants for %d values [%s]: x-enum-varnames is positional, name each value in order", overlayName, p.line, p.target, len(names), len(newValues), strings.Join(newValues, ", ")))
+			}
+			continue
+		}
 		if len(curValues) != len(names) {
 			problems = append(problems, fmt.Sprintf("%s:%d: x-enum-varnames of %s names %d constants for %d values [%s]: x-enum-varnames is positional, name each value in order", overlayName, p.line, p.target, len(names), len(curValues), strings.Join(curValues, ", ")))
 			continue
