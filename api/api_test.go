@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api/internal/upstreamtest"
 )
 
 // What our code depends on, not upstream's text: older upstream files lack responses newer ones declare (429, say).
@@ -85,9 +87,9 @@ func TestUpstreamHashMatchesSnapshot(t *testing.T) {
 	if _, err := os.Stat(dir); os.IsNotExist(err) {
 		t.Skip("../shared/upstream is absent (a user's clone); nothing to compare with")
 	}
-	path := FindUpstream(dir, recorded)
+	path := upstreamtest.Find(dir, recorded)
 	if path == "" {
-		t.Skipf("the upstream file the spec records (sha256 %s) is not among ../shared/upstream's snapshots", recorded)
+		t.Skipf("the upstream file the spec records (sha256 %s) is not among ../shared/upstream's snapshots (nor its xz-packed history)", recorded)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

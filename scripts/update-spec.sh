@@ -66,9 +66,15 @@ echo "update-spec: 4/4 build and vet the module with the new gen/"
 # data), the generated ones and the library first; a separate go build of the same packages (a whole second load of
 # the module and its dependencies) or linking the commands would check nothing more of the generated code.
 (cd "$work/mod" && go vet ./...) || fail "build and vet"
+replaced=
 for f in api/openapi.yaml api/gen-overlay.yaml api/CHANGES.txt gen/atlas.gen.go gen/operations.gen.go gen/source/source.gen.go gen/help/help.gen.go; do
   if [ -f "$work/mod/$f" ] && ! cmp -s "$work/mod/$f" "$f"; then
     cp "$work/mod/$f" "$f.update-spec.tmp" && mv "$f.update-spec.tmp" "$f" || fail "replace $f"
+    replaced="$replaced $f"
   fi
 done
-echo "update-spec: done; api/openapi.yaml and gen/ updated, change report in api/CHANGES.txt"
+if [ -n "$replaced" ]; then
+  echo "update-spec: done; replaced:$replaced (the change report is at the top of api/CHANGES.txt)"
+else
+  echo "update-spec: done; nothing to replace: api/openapi.yaml, gen/, api/gen-overlay.yaml and api/CHANGES.txt already match $(basename "$upstream")"
+fi

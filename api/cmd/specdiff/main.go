@@ -153,12 +153,14 @@ func (o *options) run(stdout, stderr io.Writer) (int, error) {
 			}
 		}
 	}
+	var sunsetWarnings []string // not part of the entry: they hold whether or not this update changed them
 	if o.typedVersionsPath != "" {
-		problems, err := checkTypedVersions(o.typedVersionsPath, new)
+		problems, warnings, err := checkTypedVersions(o.typedVersionsPath, new)
 		if err != nil {
 			return 2, err
 		}
 		r.problems = append(r.problems, problems...)
+		sunsetWarnings = warnings
 	}
 
 	// Breaking changes pass one by one.
@@ -196,6 +198,9 @@ func (o *options) run(stdout, stderr io.Writer) (int, error) {
 	e := entry{date: date, header: header, body: body}
 	fmt.Fprintln(stdout, strings.TrimRight(e.String(), "\n"))
 
+	for _, w := range sunsetWarnings {
+		fmt.Fprintln(stderr, "specdiff: warning:", w)
+	}
 	for _, id := range acc.stale(r.changes) {
 		fmt.Fprintf(stderr, "specdiff: note: %s accepts %s, which this update does not have: remove it once this update is committed\n", acceptSource(acc, id), id)
 	}

@@ -224,6 +224,12 @@ func TestTypedVersions(t *testing.T) {
 	if !strings.Contains(out, "getGroupLiveMigration:\n    - versions: new resource version 2024-05-30") {
 		t.Errorf("the added version is not reported:\n%s", out)
 	}
+	// A typed version with an announced sunset is pointed out, whatever this update changed.
+	_, _, stderr := specdiff(t, doc, doc, "-typed-versions", "../../../pkg/atlas/versions.go")
+	if sunset := regexp.MustCompile(`x-sunset: "([0-9-]+)"`).FindStringSubmatch(doc); sunset != nil &&
+		!regexp.MustCompile(`warning: .*versions.go:\d+: typedVersions\[opCreateMigration\] lists version 2023-01-01 of createGroupLiveMigration, for which Atlas announces an x-sunset of `+sunset[1]+`: the library still offers it`).MatchString(stderr) {
+		t.Errorf("no warning of the typed version's sunset:\n%s", stderr)
+	}
 	// An operation a typed method calls, dropped from the document.
 	path := "    /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens:\n        delete:\n"
 	i := strings.Index(doc, path)

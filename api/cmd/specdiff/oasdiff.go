@@ -24,8 +24,8 @@ var (
 	statusLike      = regexp.MustCompile(`^([1-5](?:\d\d|XX)|default)$`)
 	// suppressed are oasdiff's checks the semantic comparison replaces: enum values (found once per schema, a
 	// removed response value breaking too), deprecation and sunsets (Atlas' x-sunset is per version, not oasdiff's
-	// per operation).
-	suppressed = regexp.MustCompile(`enum-value|deprecat|sunset|reactivated`)
+	// per operation) — but not the removal of something deprecated or sunset, which stays oasdiff's to judge.
+	suppressed = regexp.MustCompile(`deprecat|sunset|reactivated`)
 	// mediaTypeMoved are the checks of a media type added or removed, which the version entries replace when the
 	// operation gained or lost that version as a whole.
 	mediaTypeMoved = regexp.MustCompile(`^(request-body|response)-media-type-(added|removed)$`)
@@ -52,7 +52,8 @@ func oasdiffChanges(oldData, newData []byte, moved map[string][]string) ([]*chan
 	idTexts := map[string][]string{}
 	for _, c := range checker.CheckBackwardCompatibilityUntilLevel(checker.NewConfig(checker.GetAllChecks()), d, sources, checker.INFO) {
 		id := c.GetId()
-		if suppressed.MatchString(id) {
+		if strings.Contains(id, "enum-value") && !strings.Contains(id, "x-extensible-enum") ||
+			suppressed.MatchString(id) && !strings.Contains(id, "enum-value") && !strings.Contains(id, "removed") {
 			continue
 		}
 		text := c.GetUncolorizedText(l)

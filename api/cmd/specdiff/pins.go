@@ -113,6 +113,12 @@ func checkPins(overlayName string, overlayData []byte, old, current, new *doc) (
 		}
 		curNode, _, _ := resolve(current.root, p.target)
 		curValues, newValues := enumValues(curNode), enumValues(node)
+		if curNode == nil { // a pin written for the new document (an operation being added): taken as it is
+			if len(newValues) != len(names) {
+				problems = append(problems, fmt.Sprintf("%s:%d: x-enum-varnames of %s names %d constants for %d values [%s]: x-enum-varnames is positional, name each value in order", overlayName, p.line, p.target, len(names), len(newValues), strings.Join(newValues, ", ")))
+			}
+			continue
+		}
 		if len(curValues) != len(names) {
 			problems = append(problems, fmt.Sprintf("%s:%d: x-enum-varnames of %s names %d constants for %d values [%s]: x-enum-varnames is positional, name each value in order", overlayName, p.line, p.target, len(names), len(curValues), strings.Join(curValues, ", ")))
 			continue
@@ -268,16 +274,17 @@ func reaches(d *doc, n *yaml.Node, name string, seen map[string]bool) bool {
 }
 
 // checkTypedVersions reads pkg/atlas/versions.go's typedVersions (operation constant → versions) and says which
-// versions the new document no longer has.
-func checkTypedVersions(path string, new *doc) ([]string, error) {
+// versions the new document no longer has (problems), and which it announces a sunset for (warnings: the typed
+// calls must move off them before then).
+func checkTypedVersions(path string, new *doc) (problems, warnings []string, err error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, path, src, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	consts := map[string]string{}
 	var table *ast.CompositeLit
@@ -299,9 +306,8 @@ func checkTypedVersions(path string, new *doc) ([]string, error) {
 		return true
 	})
 	if table == nil {
-		return nil, fmt.Errorf("%s: no typedVersions table", path)
+		return nil, nil, fmt.Errorf("%s: no typedVersions table", path)
 	}
-	var problems []string
 	for _, elt := range table.Elts {
 		kv, ok := elt.(*ast.KeyValueExpr)
 		if !ok {
@@ -332,11 +338,14 @@ func checkTypedVersions(path string, new *doc) ([]string, error) {
 				continue
 			}
 			v, _ := strconv.Unquote(lit.Value)
+			if sunset := have[v]; sunset != "" {
+				warnings = append(warnings, fmt.Sprintf("%s:%d: typedVersions[%s] lists version %s of %s, for which Atlas announces an x-sunset of %s: the library still offers it to typed calls; their callers must move to a newer version before then, and the version leaves typedVersions after it", path, line, opExpr, v, op, sunset))
+			}
 			if _, ok := have[v]; !ok {
 				problems = append(problems, fmt.Sprintf("%s:%d: typedVersions[%s] lists version %s of %s, which the new document no longer has (it has %s): remove %s there and the typed methods' code and Go types written for it; api/gen-overlay.yaml's pins of schemas only it used go too",
 					path, line, opExpr, v, op, strings.Join(slices.Sorted(maps.Keys(have)), ", "), v))
 			}
 		}
 	}
-	return problems, nil
+	return problems, warnings, nil
 }
