@@ -3,7 +3,8 @@
 # the spec tooling (api/cmd/..., api/internal/...: single-goroutine pipelines run at build time, in no shipped
 # binary, whose tests mostly build copies of the module in subprocesses) without it. The whole verbose output is kept
 # and scanned for secrets (scripts/scan-secrets.sh); on failure all of it is printed, on success one line per package.
-# go test's own vet pass is off: make test runs the full go vet ./... (test files included) just before.
+# go test's own vet pass is off: make test runs the full go vet ./... (test files included) just before. The timeout is
+# 30 minutes, not go test's default 10: a cold machine builds whole copies of the module in the spec tooling's tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 race_log=$(mktemp)
@@ -32,10 +33,10 @@ race_pkgs=$(go list ./... | grep -vxF "$spec_pkgs") || exit 1
 echo "go test ${race:+$race }./... but the spec tooling, and go test ./api/cmd/... ./api/internal/... alongside" \
   "(the first run on a cold machine builds the race runtime and every package: a few minutes)"
 # shellcheck disable=SC2086 # the package lists are one import path a line
-go test -vet=off -count=1 -v $spec_pkgs >"$plain_log" 2>&1 &
+go test -vet=off -count=1 -timeout 30m -v $spec_pkgs >"$plain_log" 2>&1 &
 plain_pid=$!
 # shellcheck disable=SC2086
-go test $race -vet=off -count=1 -v $race_pkgs >"$race_log" 2>&1
+go test $race -vet=off -count=1 -timeout 30m -v $race_pkgs >"$race_log" 2>&1
 status=$?
 wait "$plain_pid"
 plain_status=$?

@@ -108,7 +108,8 @@ func TestFailuresLeaveTheOutputUntouched(t *testing.T) {
 // generated types the wrapper re-exports or uses are identical, every other older declaration still exists
 // (upstream may add, e.g. a 429 response), and the wrapper, CLI and emulator compile.
 func TestOlderSnapshotKeepsTheGeneratedAPI(t *testing.T) {
-	t.Parallel()
+	// Not parallel: on a cold build cache, go commands run at once in two copies of the module would each compile the
+	// same dependencies. The sequential tests run first, one at a time, and leave them cached for the parallel ones.
 	needUpstream(t, snapshot)
 	if testing.Short() {
 		t.Skip("builds a copy of the module; skipped with -short")
