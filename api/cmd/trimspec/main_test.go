@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api"
@@ -41,12 +42,17 @@ func trimTo(t *testing.T, upstream, out string) error {
 // recordedUpstream is the upstream file the committed spec was cut from (by its recorded sha256), when present.
 func recordedUpstream(t *testing.T) string {
 	t.Helper()
-	path := upstreamtest.Find(filepath.Join(moduleRoot, "..", "shared", "upstream"), api.UpstreamSHA256())
+	path := findRecorded()
 	if path == "" {
 		t.Skipf("the upstream file api/openapi.yaml records (sha256 %s) is not in ../shared/upstream (nor its xz-packed history)", api.UpstreamSHA256())
 	}
 	return path
 }
+
+// findRecorded looks for the recorded upstream once (it hashes every snapshot).
+var findRecorded = sync.OnceValue(func() string {
+	return upstreamtest.Find(filepath.Join(moduleRoot, "..", "shared", "upstream"), api.UpstreamSHA256())
+})
 
 func TestRetrimReproducesTheCommittedSpec(t *testing.T) {
 	t.Parallel()
