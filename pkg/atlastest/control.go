@@ -197,7 +197,7 @@ func (s *Server) Reset() {
 	defer s.ctl.state.Unlock()
 	s.mu.Lock()
 	s.restore(s.ctl.base)
-	s.validations, s.migrations = newJobs[*validationJob](), newJobs[*migrationJob]()
+	s.validations, s.migrations = newJobs[*validationJob](s.maxJobs), newJobs[*migrationJob](s.maxJobs)
 	s.faults = nil
 	s.recorded.reset()
 	s.recordedBytes = 0

@@ -106,20 +106,25 @@ type controller struct {
 
 func newController(t *testing.T, srv *atlastest.Server) *controller {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(emulator.Document())
+	router, err := controlRouter()
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("api/emulator/openapi.yaml: %v", err)
-	}
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
 	}
 	return &controller{t: t, srv: srv, router: router}
 }
+
+// controlRouter routes by the control plane's document, parsed and validated once for every controller of the run.
+var controlRouter = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(emulator.Document())
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	doc.Servers = nil
+	return gorillamux.NewRouter(doc)
+})
 
 // send sends a control request; valid says whether its body is meant to match the document.
 func (c *controller) send(method, path, body string, valid bool) (*http.Response, []byte) {

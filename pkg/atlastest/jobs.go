@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -13,20 +14,34 @@ import (
 // another project's: when all MaxJobs of a project are still running, a new one is refused with 429 RATE_LIMITED
 // and a Retry-After of the seconds until the first of them finishes. Projects are fixed when the emulator starts, or
 // added by seeds (at most MaxSeeded), so with the field bounds (MaxHostnameBytes, MaxClusterNameBytes) this bounds
-// the memory jobs take.
+// the memory jobs take. WithMaxJobs sets a smaller bound.
 const MaxJobs = 1024
+
+// WithMaxJobs keeps at most n validations and n migrations per project instead of MaxJobs (1 ≤ n ≤ MaxJobs), so that
+// a test reaches the bound, and the 429 RATE_LIMITED past it, with a few jobs instead of a thousand.
+func WithMaxJobs(n int) Option {
+	return func(s *Server) error {
+		if n < 1 || n > MaxJobs {
+			return fmt.Errorf("atlastest: WithMaxJobs(%d): want 1 to MaxJobs (%d)", n, MaxJobs)
+		}
+		s.maxJobs = n
+		s.validations, s.migrations = newJobs[*validationJob](n), newJobs[*migrationJob](n)
+		return nil
+	}
+}
 
 // finisher is a job that knows when it reaches a final status, phases lasting p.
 type finisher interface {
 	finishAt(p time.Duration) time.Time
 }
 
-// jobs is a store of validation or migration jobs by ID, at most MaxJobs per project, each project's jobs in a heap
+// jobs is a store of validation or migration jobs by ID, at most limit (MaxJobs unless WithMaxJobs) per project, each project's jobs in a heap
 // by the time they finish. Callers hold Server.mu.
 type jobs[T finisher] struct {
 	byID    map[string]*jobEntry[T]
 	byGroup map[string]*jobHeap[T]
 	seq     uint64
+	limit   int
 }
 
 // jobEntry is one stored job, with when it finishes (refreshed by changed) and its place in its project's heap.
@@ -38,11 +53,11 @@ type jobEntry[T finisher] struct {
 	index       int
 }
 
-func newJobs[T finisher]() *jobs[T] {
-	return &jobs[T]{byID: map[string]*jobEntry[T]{}, byGroup: map[string]*jobHeap[T]{}}
+func newJobs[T finisher](limit int) *jobs[T] {
+	return &jobs[T]{byID: map[string]*jobEntry[T]{}, byGroup: map[string]*jobHeap[T]{}, limit: limit}
 }
 
-// add stores job under id in groupID's jobs, forgetting that project's first finished job if it holds MaxJobs. When
+// add stores job under id in groupID's jobs, forgetting that project's first finished job if it holds limit. When
 // none has finished, it stores nothing and returns how long until the first finishes.
 func (j *jobs[T]) add(groupID, id string, job T, now time.Time, p time.Duration) (wait time.Duration, ok bool) {
 	h := j.byGroup[groupID]
@@ -50,7 +65,7 @@ func (j *jobs[T]) add(groupID, id string, job T, now time.Time, p time.Duration)
 		h = &jobHeap[T]{}
 		j.byGroup[groupID] = h
 	}
-	if h.Len() >= MaxJobs {
+	if h.Len() >= j.limit {
 		first := (*h)[0]
 		if first.finish.After(now) {
 			return first.finish.Sub(now), false

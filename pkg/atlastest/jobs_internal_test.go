@@ -42,7 +42,7 @@ func TestFinishAtAgreesWithTheStatus(t *testing.T) {
 func TestCutoverMakesAMigrationTheFirstToGo(t *testing.T) {
 	const p = time.Second
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	store := newJobs[*migrationJob]()
+	store := newJobs[*migrationJob](MaxJobs)
 	ids := make([]string, MaxJobs)
 	for i := range ids {
 		ids[i] = newObjectID()

@@ -194,15 +194,15 @@ func (s *Server) lookupMigration(c *call) *migrationJob {
 	return job
 }
 
-// jobsFull answers 429 RATE_LIMITED: the call's project holds MaxJobs jobs of this kind and none has finished; the
+// jobsFull answers 429 RATE_LIMITED: the call's project holds MaxJobs (or WithMaxJobs') jobs of this kind and none has finished; the
 // first finishes after wait, which Retry-After gives in whole seconds (rounded up).
 func (s *Server) jobsFull(c *call, kind string, wait time.Duration) {
 	seconds := max(1, int64((wait+time.Second-1)/time.Second))
 	groupID := c.params["groupId"]
 	c.rec.Header().Set("Retry-After", strconv.FormatInt(seconds, 10))
 	s.writeError(c.rec, c.r, http.StatusTooManyRequests, "RATE_LIMITED", fmt.Sprintf(
-		"Project %s has %d %s that have not finished, the most the emulator keeps for a project (MaxJobs); the first finishes in %d s.",
-		groupID, MaxJobs, kind, seconds), groupID)
+		"Project %s has %d %s that have not finished, the most the emulator keeps for a project (MaxJobs, or WithMaxJobs); the first finishes in %d s.",
+		groupID, s.maxJobs, kind, seconds), groupID)
 }
 
 // migrationNotFound answers 404 for the call's migration.

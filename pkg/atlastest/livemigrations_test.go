@@ -330,20 +330,21 @@ func TestMigrationAccessAndUnknownIDs(t *testing.T) {
 	}
 }
 
-// The emulator keeps at most MaxJobs validations per project: the oldest finished one is forgotten (one still PENDING
-// never is: see TestOneProjectCannotEvictAnothersJobs).
+// The emulator keeps at most MaxJobs (here WithMaxJobs') validations per project: the oldest finished one is
+// forgotten (one still PENDING never is: see TestOneProjectCannotEvictAnothersJobs).
 func TestJobsAreBounded(t *testing.T) {
-	srv, clock := startMigrations(t)
+	const maxJobs = 8
+	srv, clock := startMigrations(t, atlastest.WithMaxJobs(maxJobs))
 	link(t, srv)
 	body := migrationBody(t, nil)
 	first := doJob(t, srv, call{path: groupValidate, contentType: media2024, body: body}, 200)
 	clock.Advance(phase) // the first has finished (SUCCESS)
 	last := first
-	for i := 0; i < atlastest.MaxJobs; i++ {
+	for i := 0; i < maxJobs; i++ {
 		last = doJob(t, srv, call{path: groupValidate, contentType: media2024, body: body}, 200)
 	}
 	if resp, _ := do(t, srv, call{method: "GET", path: groupValidate + "/" + first.ID}); resp.StatusCode != 404 {
-		t.Errorf("the oldest of %d validations: %d, want 404", atlastest.MaxJobs+1, resp.StatusCode)
+		t.Errorf("the oldest of %d validations: %d, want 404", maxJobs+1, resp.StatusCode)
 	}
 	if resp, _ := do(t, srv, call{method: "GET", path: groupValidate + "/" + last.ID}); resp.StatusCode != 200 {
 		t.Errorf("the newest validation: %d", resp.StatusCode)

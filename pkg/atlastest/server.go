@@ -183,7 +183,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api"
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
@@ -289,6 +288,7 @@ type Server struct {
 	groups      map[string]*project // destination projects by group ID; changed only by Seed and Reset (ctl.state)
 	now         func() time.Time
 	phase       time.Duration         // how long each phase of a validation or a migration lasts
+	maxJobs     int                   // per project and kind of job: MaxJobs unless WithMaxJobs
 	validations *jobs[*validationJob] // guarded by mu
 	migrations  *jobs[*migrationJob]  // guarded by mu
 	ctl         *control              // the control plane (control.go)
@@ -313,8 +313,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		groups:          map[string]*project{},
 		now:             time.Now,
 		phase:           DefaultPhaseDuration,
-		validations:     newJobs[*validationJob](),
-		migrations:      newJobs[*migrationJob](),
+		maxJobs:         MaxJobs,
+		validations:     newJobs[*validationJob](MaxJobs),
+		migrations:      newJobs[*migrationJob](MaxJobs),
 		ctl:             newControl(),
 	}
 	if err := s.loadSpec(); err != nil {
@@ -360,21 +361,13 @@ func NewServer(opts ...Option) (*Server, error) {
 }
 
 func (s *Server) loadSpec() error {
-	doc, err := api.Load()
+	docs, err := loadDocuments()
 	if err != nil {
 		return err
 	}
-	doc.Servers = nil // route whatever host the emulator listens on
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return fmt.Errorf("atlastest: router: %w", err)
-	}
-	s.router = router
+	s.router, s.paths, s.skippedPatterns = docs.router, docs.paths, docs.skippedPatterns
+	s.bodySchema, s.orgIDParam = docs.bodySchema, docs.orgIDParam
 	s.handlers = maps.Clone(handlers)
-	s.paths = pathTable(doc)
-	s.skippedPatterns = api.UnsupportedPatterns(doc)
-	s.bodySchema = doc.Components.Schemas["TargetOrgRequest"].Value
-	s.orgIDParam = doc.Components.Parameters["orgId"].Value
 	return nil
 }
 

@@ -337,6 +337,8 @@ func TestOptionsCheckTheirInput(t *testing.T) {
 		"remote host":         atlastest.WithAddr("192.0.2.1:80"),
 		"no port":             atlastest.WithAddr("127.0.0.1"),
 		"nil hook":            atlastest.WithRequestHook(nil),
+		"no jobs":             atlastest.WithMaxJobs(0),
+		"jobs past MaxJobs":   atlastest.WithMaxJobs(atlastest.MaxJobs + 1),
 	} {
 		if srv, err := atlastest.NewServer(opt); err == nil {
 			srv.Close()

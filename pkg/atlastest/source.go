@@ -15,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api"
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
@@ -221,20 +220,15 @@ func isObjectID(id string) bool {
 	return true
 }
 
-// startSourceSide loads the source-side document and, when the options gave none, adds the demo source: the
+// startSourceSide takes the source-side router and, when the options gave none, adds the demo source: the
 // organization DefaultSourceOrgID with DemoSourceProjects, and the key DefaultSourcePublicKey as Organization Owner
 // of every source organization.
 func (s *Server) startSourceSide() error {
-	doc, err := api.LoadSource()
+	docs, err := loadDocuments()
 	if err != nil {
-		return fmt.Errorf("atlastest: %w", err)
+		return err
 	}
-	doc.Servers = nil // route whatever host the emulator listens on
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return fmt.Errorf("atlastest: source router: %w", err)
-	}
-	s.sourceRouter, s.sourcePaths = router, pathTable(doc)
+	s.sourceRouter, s.sourcePaths = docs.sourceRouter, docs.sourcePaths
 	if len(s.sourceOrgs) == 0 {
 		if err := WithSourceOrg(DefaultSourceOrgID, DemoSourceProjects()...)(s); err != nil {
 			return err
