@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -343,6 +344,9 @@ func migrationRequestCommand(env Environment, state *runState, use, short string
 
 // request builds the 2024-05-30 body (the official CLI's) from the flags, the password from its sources.
 func (f *migrationFlags) request(cmd *cobra.Command, env Environment, groupID string) (atlas.LiveMigrationRequest20240530, error) {
+	if err := f.checkText(); err != nil {
+		return atlas.LiveMigrationRequest20240530{}, err
+	}
 	src := atlas.Source{ClusterName: f.sourceClusterName, GroupID: f.sourceProjectID, ManagedAuthentication: f.sourceManagedAuthentication,
 		SSL: f.sourceSSL || f.sourceCACertificatePath != ""}
 	if !idPattern(f.sourceProjectID) {
@@ -373,6 +377,23 @@ func (f *migrationFlags) request(cmd *cobra.Command, env Environment, groupID st
 		MigrationHosts:      f.migrationHosts,
 		DropDestinationData: &drop,
 	}, nil
+}
+
+// checkText refuses a flag whose value is not UTF-8 (the password is checkedPassword's): JSON would carry each invalid
+// byte as U+FFFD, so Atlas would get a user name, cluster, host or path other than the one given.
+func (f *migrationFlags) checkText() error {
+	values := [][2]string{{"sourceUsername", f.sourceUsername}, {"sourceClusterName", f.sourceClusterName}, {"clusterName", f.clusterName},
+		{"sourceCACertificatePath", f.sourceCACertificatePath}}
+	for _, host := range f.migrationHosts {
+		values = append(values, [2]string{"migrationHost", host})
+	}
+	for _, v := range values {
+		if !utf8.ValidString(v[1]) {
+			return fmt.Errorf("--%s %s is not valid UTF-8: Atlas would get it altered, each invalid byte replaced; give it in UTF-8 (check the encoding of your terminal or script)",
+				v[0], strconv.QuoteToASCII(v[1]))
+		}
+	}
+	return nil
 }
 
 // sourcePassword is the source password from --sourcePassword (with a warning: shell history keeps it), the

@@ -59,3 +59,42 @@ func TestNonUTF8SourcePasswordIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// The other text the body carries is refused the same way when it is not UTF-8: before anything is sent, exit 2,
+// naming the flag and showing the value with the bad bytes escaped.
+func TestNonUTF8MigrationFlagsAreRefused(t *testing.T) {
+	srv, err := atlastest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	vars := map[string]string{"MONGODB_ATLAS_OPS_MANAGER_URL": srv.URL, "MONGODB_ATLAS_PUBLIC_API_KEY": atlastest.DefaultPublicKey,
+		"MONGODB_ATLAS_PRIVATE_API_KEY": atlastest.DefaultPrivateKey, "MONGODB_ATLAS_PROJECT_ID": atlastest.DefaultGroupID,
+		sourcePasswordEnv: "a-password"}
+	flags := map[string]string{"sourceUsername": "migrator", "clusterName": atlastest.DefaultClusterName, "sourceClusterName": "rs0",
+		"migrationHost": atlastest.DemoSourceMigrationHost, "sourceCACertificatePath": "/etc/ca.pem"}
+	for flag := range flags {
+		t.Run(flag, func(t *testing.T) {
+			args := []string{"liveMigrations", "validation", "create", "--sourceProjectId", atlastest.DemoSourceProjectID}
+			for f, v := range flags {
+				if f == flag {
+					v = "bad\xffvalue"
+				}
+				args = append(args, "--"+f, v)
+			}
+			var stdout, stderr bytes.Buffer
+			env := Environment{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: envOf(vars)}
+			before := srv.RequestCount()
+			code := Run(context.Background(), args, env)
+			if want := "--" + flag + ` "bad\xffvalue" is not valid UTF-8`; code != ExitUsage || !strings.Contains(stderr.String(), want) {
+				t.Errorf("exit %d, want %d and %q: %s", code, ExitUsage, want, stderr.String())
+			}
+			if strings.Contains(stdout.String()+stderr.String(), "\xff") {
+				t.Error("the invalid byte was written out")
+			}
+			if srv.RequestCount() != before {
+				t.Error("a request was sent")
+			}
+		})
+	}
+}
