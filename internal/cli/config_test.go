@@ -164,6 +164,30 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// A secret's name is recognised however the body writes it: JSON escapes, another case (encoding/json would still
+// fill the field), percent-encoding in a form, in a URL's query or fragment.
+func TestRedactSpelledNames(t *testing.T) {
+	for _, body := range []string{
+		`{"link\u0054oken":"sek-1"}`,
+		`{"LINKTOKEN": "sek-1"}`,
+		`{"Password" : "sek-1", "other": "keep"}`,
+		`{"\u0070assword":"sek-1"}`,
+		`client%5Fsecret=sek-1&grant_type=client_credentials`,
+		`ACCESS_TOKEN=sek-1`,
+		`{"next": "https://cb.example/?x=1&refresh_token=sek-1"}`,
+		`{"next": "https://cb.example/#id_token=sek-1"}`,
+	} {
+		if got := string(redactDump([]byte(body))); strings.Contains(got, "sek-1") || !strings.Contains(got, "[REDACTED]") {
+			t.Errorf("%s → %s", body, got)
+		}
+	}
+	for _, body := range []string{`{"passwordHint":"keep-1"}`, `mypassword=keep-1`, `{"x":"link\u0054oken"}`} {
+		if got := string(redactDump([]byte(body))); got != body {
+			t.Errorf("%s → %s: not a secret", body, got)
+		}
+	}
+}
+
 func TestWriteFileAtomic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "token.json")
 	_ = os.WriteFile(path, []byte("old"), 0o644)

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -23,28 +26,51 @@ type debugTransport struct {
 	w    io.Writer
 }
 
-// secretNames are the fields --debug never shows, in JSON or form-encoded.
-const secretNames = `linkToken|access_token|refresh_token|id_token|client_secret|private_api_key|password`
+// secretNames are the fields --debug never shows, in JSON or form-encoded, lower-case: a name is compared once
+// decoded (JSON escapes such as "link\u0054oken", percent-encoding) and in any case (encoding/json matches field
+// names without regard to case, so "LINKTOKEN" reaches a LinkToken field).
+var secretNames = map[string]bool{"linktoken": true, "access_token": true, "refresh_token": true, "id_token": true,
+	"client_secret": true, "private_api_key": true, "password": true}
 
 var (
 	secretHeader = regexp.MustCompile(`(?mi)^((?:proxy-)?authorization|cookie|set-cookie):[^\r\n]*`)
-	secretField  = regexp.MustCompile(`("(?:` + secretNames + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	// secretForm catches the same names form-encoded (a token endpoint may answer application/x-www-form-urlencoded).
-	secretForm = regexp.MustCompile(`(?i)\b((?:` + secretNames + `)=)[^&\s"]*`)
-	// urlPassword catches user:password@ in any URL a dump shows.
-	urlPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
-	// openSecretField and openURLPassword catch what the cut of a body may leave at its end: a secret field or a
-	// URL password whose closing quote or @ lies beyond what was read. (secretForm already runs to the end.)
-	openSecretField = regexp.MustCompile(`("(?:` + secretNames + `)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$`)
+	// jsonField is any JSON member whose value is a string; jsonOpenField one whose value a cut left unterminated.
+	jsonField     = regexp.MustCompile(`("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	jsonOpenField = regexp.MustCompile(`("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$`)
+	// formField is a form-encoded name=value (a token endpoint may answer application/x-www-form-urlencoded); it runs
+	// to the end of what was read, so a cut cannot leave its start showing.
+	formField = regexp.MustCompile(`(^|[?&#;\s"])([^=&\s"?#;/]+=)[^&\s"]*`)
+	// urlPassword catches user:password@ in any URL a dump shows; openURLPassword one whose @ lies beyond a cut.
+	urlPassword     = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
 	openURLPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*$`)
 )
 
 // redactDump removes credentials and link-tokens from a dump.
 func redactDump(dump []byte) []byte {
 	dump = secretHeader.ReplaceAll(dump, []byte("$1: [REDACTED]"))
-	dump = secretField.ReplaceAll(dump, []byte(`$1"[REDACTED]"`))
-	dump = secretForm.ReplaceAll(dump, []byte(`$1[REDACTED]`))
+	dump = redactFields(dump, jsonField, `"[REDACTED]"`)
+	dump = formField.ReplaceAllFunc(dump, func(m []byte) []byte {
+		sub := formField.FindSubmatch(m)
+		name, err := url.QueryUnescape(string(bytes.TrimSuffix(sub[2], []byte("="))))
+		if err != nil || !secretNames[strings.ToLower(name)] {
+			return m
+		}
+		return append(append(sub[1][:len(sub[1]):len(sub[1])], sub[2]...), "[REDACTED]"...)
+	})
 	return urlPassword.ReplaceAll(dump, []byte(`${1}xxxxx@`))
+}
+
+// redactFields replaces the value of each match of field (group 1 the name and separator, group 2 the name as
+// written) whose decoded name is a secret's with value.
+func redactFields(dump []byte, field *regexp.Regexp, value string) []byte {
+	return field.ReplaceAllFunc(dump, func(m []byte) []byte {
+		sub := field.FindSubmatch(m)
+		var name string
+		if err := json.Unmarshal(append(append([]byte{'"'}, sub[2]...), '"'), &name); err != nil || !secretNames[strings.ToLower(name)] {
+			return m
+		}
+		return append(sub[1][:len(sub[1]):len(sub[1])], value...)
+	})
 }
 
 func (t *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -105,7 +131,7 @@ func redactBody(body []byte) []byte {
 	if !cut {
 		return body
 	}
-	body = openSecretField.ReplaceAll(body, []byte(`$1"[REDACTED]`))
+	body = redactFields(body, jsonOpenField, `"[REDACTED]`)
 	body = openURLPassword.ReplaceAll(body, []byte(`${1}xxxxx`))
 	if len(body) > maxDebugBody {
 		end := maxDebugBody
