@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -101,9 +102,9 @@ func loadConfig(configDir, profileFlag string, getenv func(string) string) (*con
 // column and key, but never quote the file: the toml library's own message repeats the text at the error, which
 // may be a secret written without quotes (private_api_key = abc-123).
 func decodeConfig(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
-		return fmt.Errorf("reading Atlas CLI config %s: %w", path, err)
+		return err
 	}
 	_, err = toml.Decode(string(data), v)
 	var pe toml.ParseError
@@ -115,6 +116,30 @@ func decodeConfig(path string, v any) error {
 	default:
 		return fmt.Errorf("reading Atlas CLI config %s: not a valid configuration (details not shown: they may quote a secret)", path)
 	}
+}
+
+// maxConfigBytes bounds the config file: the Atlas CLI's holds a few profiles of a few lines each.
+const maxConfigBytes = 1 << 20
+
+// readConfig reads the config file at path, refusing what is not a regular file (a FIFO or a device such as
+// /dev/zero would never end) and a file over maxConfigBytes.
+func readConfig(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading Atlas CLI config %s: %w", path, err)
+	}
+	defer fh.Close()
+	if info, err := fh.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("reading Atlas CLI config %s: not a regular file; point it at the config.toml the Atlas CLI writes", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading Atlas CLI config %s: %w", path, err)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("reading Atlas CLI config %s: larger than %d MiB, which no Atlas CLI config is; check the path", path, maxConfigBytes>>20)
+	}
+	return data, nil
 }
 
 // tomlSyntaxError describes pe from its position and the key the parser last read, without its message.

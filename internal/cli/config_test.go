@@ -115,6 +115,26 @@ func TestMissingConfigAndCredentialsMessages(t *testing.T) {
 	}
 }
 
+// The config file is read within a bound: a device that never ends, or a file far larger than any config, is
+// refused with the path and what to check, and nothing hangs.
+func TestConfigReadIsBounded(t *testing.T) {
+	big := writeConfig(t, "[default]\nx = \""+strings.Repeat("a", maxConfigBytes)+"\"\n")
+	if _, err := loadConfig(big, "", envOf(nil)); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Errorf("a config of over 1 MiB: %v", err)
+	}
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(dir, "atlascli"), 0o700)
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "atlascli", "config.toml")); err != nil {
+		t.Skip(err)
+	}
+	if _, err := loadConfig(dir, "", envOf(nil)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("config.toml linked to /dev/zero: %v", err)
+	}
+}
+
 func TestFormatter(t *testing.T) {
 	body := []byte(`{"linkToken":"abc","n":1200000,"f":0.1}`)
 	tmplFile := filepath.Join(t.TempDir(), "t.tmpl")
