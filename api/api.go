@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -38,13 +37,6 @@ func Load() (*openapi3.T, error) {
 	}
 	return doc, nil
 }
-
-// shared is the embedded document parsed once per process, for readers that never change it.
-var shared = sync.OnceValues(Load)
-
-// Shared returns the embedded document parsed and validated once per process: the client's operation table and the
-// CLI's commands read the same copy. It must not be modified; use Load for a copy of your own.
-func Shared() (*openapi3.T, error) { return shared() }
 
 // versionedMediaType matches Atlas' versioned media types, such as application/vnd.atlas.2023-01-01+json.
 var versionedMediaType = regexp.MustCompile(`^application/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$`)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/atlas-linktoken/atlas-linktoken/api/internal/upstreamtest"
 )
 
@@ -18,7 +20,7 @@ func TestLoadValidatesAndHoldsCreateLinkToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, method, path := FindOperation(doc, "createLinkToken")
+	op, method, path := findOperation(doc, "createLinkToken")
 	if op == nil || method != "POST" || path != "/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens" {
 		t.Fatalf("createLinkToken is %s %s, want POST on the linkTokens path (generated names depend on it)", method, path)
 	}
@@ -27,7 +29,7 @@ func TestLoadValidatesAndHoldsCreateLinkToken(t *testing.T) {
 			t.Errorf("success response %s not declared", code)
 		}
 	}
-	if s := SuccessSchema(op); s == nil || s.Properties["linkToken"] == nil {
+	if s := successSchema(op); s == nil || s.Properties["linkToken"] == nil {
 		t.Errorf("the success body does not hold linkToken: %+v", s)
 	}
 	orgID := op.Parameters.GetByInAndName("path", "orgId")
@@ -99,4 +101,36 @@ func TestUpstreamHashMatchesSnapshot(t *testing.T) {
 	if hex.EncodeToString(sum[:]) != recorded {
 		t.Errorf("%s does not hash to %s", path, recorded)
 	}
+}
+
+// successSchema returns the JSON schema of op's success (2xx) answer, the lowest declared status first; nil when op
+// answers with no body (204).
+func successSchema(op *openapi3.Operation) *openapi3.Schema {
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	for code := 200; code < 300; code++ {
+		resp := op.Responses.Status(code)
+		if resp == nil || resp.Value == nil {
+			continue
+		}
+		for _, media := range resp.Value.Content {
+			if media.Schema != nil && media.Schema.Value != nil {
+				return media.Schema.Value
+			}
+		}
+	}
+	return nil
+}
+
+// findOperation returns the operation whose operationId is id, with its method and path; nil when there is none.
+func findOperation(doc *openapi3.T, id string) (op *openapi3.Operation, method, path string) {
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == id {
+				return op, method, path
+			}
+		}
+	}
+	return nil, "", ""
 }

@@ -6,38 +6,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// SuccessSchema returns the JSON schema of op's success (2xx) answer, the lowest declared status first; nil when op
-// answers with no body (204).
-func SuccessSchema(op *openapi3.Operation) *openapi3.Schema {
-	if op == nil || op.Responses == nil {
-		return nil
-	}
-	for code := 200; code < 300; code++ {
-		resp := op.Responses.Status(code)
-		if resp == nil || resp.Value == nil {
-			continue
-		}
-		for _, media := range resp.Value.Content {
-			if media.Schema != nil && media.Schema.Value != nil {
-				return media.Schema.Value
-			}
-		}
-	}
-	return nil
-}
-
-// FindOperation returns the operation whose operationId is id, with its method and path; nil when there is none.
-func FindOperation(doc *openapi3.T, id string) (op *openapi3.Operation, method, path string) {
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			if op.OperationID == id {
-				return op, method, path
-			}
-		}
-	}
-	return nil, "", ""
-}
-
 // OperationAliases lists the other names op is known by, from the trimmed document: upstream's operationId
 // (x-upstream-operation-id, e.g. createOrgLiveMigrationLinkToken), x-xgen-operation-id-override and our
 // operations.txt aliases (x-operation-aliases), without op's own operationId and without repeats.
