@@ -37,11 +37,14 @@ spec_pkgs=$(go list ./api/cmd/... ./api/internal/...) || exit 1
 race_pkgs=$(go list ./... | grep -vxF "$spec_pkgs") || exit 1
 # Slowest first: go test -p runs packages in the order given, so a long package started last is a tail while the other
 # CPU idles (with the emulator's package last, 49 s instead of 39 s here). The order is the last successful run's
-# times, kept in bin/test-durations.txt (git-ignored; a package it does not list yet goes first).
+# times, kept in bin/test-durations.txt (git-ignored; a package it does not list yet goes first, one without tests
+# last).
 durations=bin/test-durations.txt
-if [ -f "$durations" ]; then
-  race_pkgs=$(echo "$race_pkgs" | awk 'NR == FNR { t[$2] = $1; next } { print ($1 in t ? t[$1] : 1e9), $1 }' "$durations" - |
+if [ -s "$durations" ]; then
+  ordered=$(echo "$race_pkgs" | awk 'FILENAME == ARGV[1] { t[$2] = $1; next } { print ($1 in t ? t[$1] : 1e9), $1 }' "$durations" - |
     sort -s -k1,1gr | cut -d' ' -f2)
+  # The same packages, only reordered; anything else (a damaged file) keeps go list's order.
+  if [ "$(echo "$ordered" | sort)" = "$(echo "$race_pkgs" | sort)" ]; then race_pkgs=$ordered; fi
 fi
 echo "go test ${race:+$race }./... but the spec tooling, and go test ./api/cmd/... ./api/internal/... alongside" \
   "(the first run on a cold machine builds the race runtime and every package: a few minutes)"
@@ -62,6 +65,7 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 grep -hE '^(ok|\?|FAIL)\s' "$log" | sort -b -k2,2
-mkdir -p bin && awk -F '\t' '/^ok  \t/ { sub(/s$/, "", $3); print $3, $2 }' "$log" >"$durations.tmp" && mv "$durations.tmp" "$durations"
+mkdir -p bin && awk -F '\t' '/^ok  \t/ && $3 ~ /^[0-9.]+s$/ { sub(/s$/, "", $3); print $3, $2 } /^\?   \t/ { print 0, $2 }' "$log" >"$durations.tmp" &&
+  if [ -s "$durations.tmp" ]; then mv "$durations.tmp" "$durations"; else rm -f "$durations.tmp"; fi
 bash scripts/scan-secrets.sh "$log" || exit 1
 if [ -z "$race" ]; then echo "$no_race" >&2; fi

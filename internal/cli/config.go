@@ -124,13 +124,20 @@ const maxConfigBytes = 1 << 20
 // readConfig reads the config file at path, refusing what is not a regular file (a FIFO or a device such as
 // /dev/zero would never end) and a file over maxConfigBytes.
 func readConfig(path string) ([]byte, error) {
+	notRegular := fmt.Errorf("reading Atlas CLI config %s: not a regular file; point it at the config.toml the Atlas CLI writes", path)
+	// Stat before opening: opening a FIFO blocks until something writes to it.
+	if info, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("reading Atlas CLI config %s: %w", path, err)
+	} else if !info.Mode().IsRegular() {
+		return nil, notRegular
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading Atlas CLI config %s: %w", path, err)
 	}
 	defer fh.Close()
 	if info, err := fh.Stat(); err != nil || !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("reading Atlas CLI config %s: not a regular file; point it at the config.toml the Atlas CLI writes", path)
+		return nil, notRegular // replaced between the two
 	}
 	data, err := io.ReadAll(io.LimitReader(fh, maxConfigBytes+1))
 	if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,6 +134,14 @@ func TestConfigReadIsBounded(t *testing.T) {
 	if _, err := loadConfig(dir, "", envOf(nil)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("config.toml linked to /dev/zero: %v", err)
 	}
+	fifo := filepath.Join(t.TempDir(), "atlascli")
+	_ = os.MkdirAll(fifo, 0o700)
+	if err := exec.Command("mkfifo", filepath.Join(fifo, "config.toml")).Run(); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	if _, err := loadConfig(filepath.Dir(fifo), "", envOf(nil)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("config.toml a FIFO: %v", err) // (without the check, loadConfig blocks here until the test times out)
+	}
 }
 
 func TestFormatter(t *testing.T) {
@@ -196,6 +205,18 @@ func TestRedactSpelledNames(t *testing.T) {
 		`ACCESS_TOKEN=sek-1`,
 		`{"next": "https://cb.example/?x=1&refresh_token=sek-1"}`,
 		`{"next": "https://cb.example/#id_token=sek-1"}`,
+		`{"a":[":"],"linkToken":"sek-1"}`,
+		`{"a":{":":1},"linkToken":"sek-1"}`,
+		`{"a": [" : "], "password": "sek-1"}`,
+		`{"pa\u017f\u017fword":"sek-1"}`,
+		`{"linkToken":"sek-1`,
+		`a=1;password=sek-1`,
+		`https://h/cb?state=x#access_token=sek-1`,
+		`a=1,password=sek-1`,
+		`{password=sek-1}`,
+		`'password=sek-1'`,
+		`(client_secret=sek-1)`,
+		`/x/password=sek-1`,
 	} {
 		if got := string(redactDump([]byte(body))); strings.Contains(got, "sek-1") || !strings.Contains(got, "[REDACTED]") {
 			t.Errorf("%s → %s", body, got)

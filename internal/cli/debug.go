@@ -26,20 +26,33 @@ type debugTransport struct {
 	w    io.Writer
 }
 
-// secretNames are the fields --debug never shows, in JSON or form-encoded, lower-case: a name is compared once
-// decoded (JSON escapes such as "link\u0054oken", percent-encoding) and in any case (encoding/json matches field
-// names without regard to case, so "LINKTOKEN" reaches a LinkToken field).
-var secretNames = map[string]bool{"linktoken": true, "access_token": true, "refresh_token": true, "id_token": true,
-	"client_secret": true, "private_api_key": true, "password": true}
+// secretNames are the fields --debug never shows, in JSON or form-encoded. A name is compared once decoded (JSON
+// escapes such as "link\u0054oken", percent-encoding) and with Unicode case folding, as encoding/json matches field
+// names ("LINKTOKEN" and "paſſword" reach LinkToken and Password fields).
+var secretNames = []string{"linkToken", "access_token", "refresh_token", "id_token", "client_secret", "private_api_key", "password"}
+
+// isSecretName reports whether name, decoded, is one of secretNames.
+func isSecretName(name string) bool {
+	for _, s := range secretNames {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
 
 var (
 	secretHeader = regexp.MustCompile(`(?mi)^((?:proxy-)?authorization|cookie|set-cookie):[^\r\n]*`)
-	// jsonField is any JSON member whose value is a string; jsonOpenField one whose value a cut left unterminated.
-	jsonField     = regexp.MustCompile(`("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	jsonOpenField = regexp.MustCompile(`("((?:[^"\\]|\\.)*)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$`)
-	// formField is a form-encoded name=value (a token endpoint may answer application/x-www-form-urlencoded); it runs
-	// to the end of what was read, so a cut cannot leave its start showing.
-	formField = regexp.MustCompile(`(^|[?&#;\s"])([^=&\s"?#;/]+=)[^&\s"]*`)
+	// jsonString is a JSON string, with the string value that follows it when it is a member's name (group 2 the
+	// name as written, group 3 the value). Matched one after another from the start, strings stay aligned with the
+	// document's: a quote outside a string only ever opens one. The value may run to the end of what was read,
+	// unterminated, when a cut fell inside it.
+	jsonString = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(?:(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?$)))?`)
+	// formName is a name followed by = in a form-encoded body, a URL's query or fragment, or any text.
+	formName = regexp.MustCompile(`[A-Za-z0-9_.~+%-]+=`)
+	// formValue is how far a form value runs: to the next &, blank or quote (further than a strict parser, so that
+	// nothing of a secret is left showing).
+	formValue = regexp.MustCompile(`^[^&\s"']*`)
 	// urlPassword catches user:password@ in any URL a dump shows; openURLPassword one whose @ lies beyond a cut.
 	urlPassword     = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*@`)
 	openURLPassword = regexp.MustCompile(`(//[^/@\s:]*:)[^/@\s]*$`)
@@ -48,29 +61,57 @@ var (
 // redactDump removes credentials and link-tokens from a dump.
 func redactDump(dump []byte) []byte {
 	dump = secretHeader.ReplaceAll(dump, []byte("$1: [REDACTED]"))
-	dump = redactFields(dump, jsonField, `"[REDACTED]"`)
-	dump = formField.ReplaceAllFunc(dump, func(m []byte) []byte {
-		sub := formField.FindSubmatch(m)
-		name, err := url.QueryUnescape(string(bytes.TrimSuffix(sub[2], []byte("="))))
-		if err != nil || !secretNames[strings.ToLower(name)] {
-			return m
-		}
-		return append(append(sub[1][:len(sub[1]):len(sub[1])], sub[2]...), "[REDACTED]"...)
-	})
+	dump = redactJSON(dump)
+	dump = redactForm(dump)
 	return urlPassword.ReplaceAll(dump, []byte(`${1}xxxxx@`))
 }
 
-// redactFields replaces the value of each match of field (group 1 the name and separator, group 2 the name as
-// written) whose decoded name is a secret's with value.
-func redactFields(dump []byte, field *regexp.Regexp, value string) []byte {
-	return field.ReplaceAllFunc(dump, func(m []byte) []byte {
-		sub := field.FindSubmatch(m)
-		var name string
-		if err := json.Unmarshal(append(append([]byte{'"'}, sub[2]...), '"'), &name); err != nil || !secretNames[strings.ToLower(name)] {
-			return m
+// redactJSON replaces the string value of each member whose decoded name is a secret's with "[REDACTED]" (or
+// "[REDACTED without its closing quote, when the value ran to the end unterminated).
+func redactJSON(dump []byte) []byte {
+	var out []byte
+	last := 0
+	for _, m := range jsonString.FindAllSubmatchIndex(dump, -1) {
+		if m[6] < 0 {
+			continue // a string that is not a member's name, or a name whose value is not a string
 		}
-		return append(sub[1][:len(sub[1]):len(sub[1])], value...)
-	})
+		var name string
+		if json.Unmarshal(dump[m[0]:m[3]+1], &name) != nil || !isSecretName(name) {
+			continue
+		}
+		out = append(out, dump[last:m[6]]...)
+		if dump[m[7]-1] == '"' && m[7]-m[6] > 1 {
+			out = append(out, `"[REDACTED]"`...)
+		} else {
+			out = append(out, `"[REDACTED]`...)
+		}
+		last = m[7]
+	}
+	if out == nil {
+		return dump
+	}
+	return append(out, dump[last:]...)
+}
+
+// redactForm replaces the value of each name=value whose decoded name is a secret's with [REDACTED].
+func redactForm(dump []byte) []byte {
+	var out []byte
+	last := 0
+	for _, m := range formName.FindAllIndex(dump, -1) {
+		if m[0] < last {
+			continue // inside a value already redacted
+		}
+		name, err := url.QueryUnescape(string(dump[m[0] : m[1]-1]))
+		if err != nil || !isSecretName(name) {
+			continue
+		}
+		out = append(append(out, dump[last:m[1]]...), "[REDACTED]"...)
+		last = m[1] + len(formValue.Find(dump[m[1]:]))
+	}
+	if out == nil {
+		return dump
+	}
+	return append(out, dump[last:]...)
 }
 
 func (t *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -131,7 +172,6 @@ func redactBody(body []byte) []byte {
 	if !cut {
 		return body
 	}
-	body = redactFields(body, jsonOpenField, `"[REDACTED]`)
 	body = openURLPassword.ReplaceAll(body, []byte(`${1}xxxxx`))
 	if len(body) > maxDebugBody {
 		end := maxDebugBody

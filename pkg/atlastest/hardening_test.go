@@ -20,7 +20,7 @@ import (
 )
 
 // Requests keeps bodies within a byte bound, whatever clients send: 16 unauthenticated 1 MiB POSTs leave at most
-// the configured bytes recorded (each body cut at 64 KiB: the latest 4 fit).
+// the configured bytes recorded (each body cut at 64 KiB: only the latest few fit).
 func TestRecordingIsBoundedInBytes(t *testing.T) {
 	const limit = 256 << 10
 	srv := start(t, atlastest.WithRecording(1024, limit))

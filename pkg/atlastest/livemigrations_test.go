@@ -377,4 +377,14 @@ func TestJobsAreBounded(t *testing.T) {
 	if resp, _ := do(t, srv, call{method: "GET", path: groupValidate + "/" + last.ID}); resp.StatusCode != 200 {
 		t.Errorf("the newest validation: %d", resp.StatusCode)
 	}
+	// Reset keeps the bound: maxJobs validations still running, and the next is refused.
+	srv.Reset()
+	link(t, srv)
+	for range maxJobs {
+		doJob(t, srv, call{path: groupValidate, contentType: media2024, body: body}, 200)
+	}
+	resp, answer := do(t, srv, call{path: groupValidate, contentType: media2024, body: body})
+	if e := decodeError(t, answer); resp.StatusCode != 429 || e.ErrorCode != "RATE_LIMITED" || !strings.Contains(e.Detail, " has 8 ") {
+		t.Errorf("validation %d after Reset, none finished: %d %s, want 429 RATE_LIMITED naming 8", maxJobs+1, resp.StatusCode, answer)
+	}
 }
