@@ -70,7 +70,7 @@ update-spec:
 ## fuzz: run every fuzz target for FUZZTIME each (the seed corpora also run in make test)
 FUZZTIME ?= 30s
 FUZZ_TARGETS = ./pkg/atlastest:FuzzAuthorizationHeader ./pkg/atlas:FuzzCheckResponse ./internal/cli:FuzzCheckBody ./internal/bodycheck:FuzzCheck \
-	./internal/cli:FuzzOutputTemplate ./internal/cli:FuzzRequestBody ./api/internal/trim:FuzzTrim
+	./internal/cli:FuzzOutputTemplate ./internal/cli:FuzzRequestBody ./internal/cli:FuzzRedactDump ./api/internal/trim:FuzzTrim
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$name ($$pkg, $(FUZZTIME))"; \

@@ -92,3 +92,31 @@ func FuzzCheckBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRedactDump: a secret member after any other JSON member, or a secret form field after any text, never shows
+// in --debug's dump, whatever the other member holds (quotes, colons, escapes) and however the name is cased.
+func FuzzRedactDump(f *testing.F) {
+	f.Add(`":"`, "Qsecret123", "linkToken", true)
+	f.Add(`a=1;`, "Qsecret123", "password", false)
+	f.Add(`\u0022`, "Qsecret123", "CLIENT_SECRET", true)
+	f.Fuzz(func(t *testing.T, other, value, name string, asJSON bool) {
+		if len(value) < 6 || strings.ContainsFunc(value, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') }) ||
+			strings.Contains(other, value) || !isSecretName(name) || strings.ContainsAny(name, "=&%+") {
+			return
+		}
+		var body string
+		if asJSON {
+			o, _ := json.Marshal([]any{other, map[string]string{other: other}})
+			k, _ := json.Marshal(name)
+			body = `{"o":` + string(o) + `,` + string(k) + `:"` + value + `"}`
+		} else {
+			if formName.MatchString(other[max(0, len(other)-1):] + "=") {
+				other += "&" // a name character there would make other's end and name one longer name
+			}
+			body = other + name + "=" + value
+		}
+		if out := redactDump([]byte(body)); bytes.Contains(out, []byte(value)) {
+			t.Errorf("%s\n→ %s", body, out)
+		}
+	})
+}
