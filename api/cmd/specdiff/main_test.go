@@ -210,6 +210,13 @@ func TestGeneratorOverlayPins(t *testing.T) {
 	if code != 1 || !regexp.MustCompile(`gen-overlay.yaml:\d+ pins \$\.components\.schemas\.ShardKeys, which the new document no longer has \(ShardKeys was the 2023-01-01 request of createGroupLiveMigration and validateLiveMigrations, the 2024-05-30 request of createGroupLiveMigration and validateLiveMigrations\)`).MatchString(out) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
+	// A pinned schema renamed, in the same requests: the refusal names where to re-aim each action.
+	renamed := strings.ReplaceAll(doc, "TargetOrgRequest", "LinkTokenCreateRequest")
+	code, out, _ = specdiff(t, doc, renamed, "-gen-overlay", path)
+	if code != 1 || !regexp.MustCompile(`pins \$\.components\.schemas\.TargetOrgRequest, which the new document no longer has \(TargetOrgRequest was the 2023-01-01 request of createLinkToken\): re-aim that action at \$\.components\.schemas\.LinkTokenCreateRequest, `).MatchString(out) ||
+		!strings.Contains(out, "re-aim that action at $.components.schemas.LinkTokenCreateRequest.properties.accessListIps,") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
 }
 
 // The versions pkg/atlas/versions.go types must remain.

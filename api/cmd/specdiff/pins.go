@@ -100,8 +100,13 @@ func checkPins(overlayName string, overlayData []byte, old, current, new *doc) (
 			continue // not a path this check understands: oapi-codegen judges it
 		}
 		if node == nil {
-			problems = append(problems, fmt.Sprintf("%s:%d pins %s, which the new document no longer has%s: remove that action (or re-aim it at the schema's new name)",
-				overlayName, p.line, p.target, usedBy(old, path)))
+			fix := "remove that action (or re-aim it at the schema's new name)"
+			if to := renamedTo(old, new, path); to != "" {
+				target := "$.components.schemas." + to + strings.TrimPrefix(p.target, "$.components.schemas."+path[2])
+				fix = "re-aim that action at " + target + ", which takes its place in the same operations and versions (or remove it)"
+			}
+			problems = append(problems, fmt.Sprintf("%s:%d pins %s, which the new document no longer has%s: %s",
+				overlayName, p.line, p.target, usedBy(old, path), fix))
 			continue
 		}
 		if p.varnames == nil {
@@ -247,6 +252,49 @@ func usedBy(old *doc, path []string) string {
 		gone = " (" + schema + " is " + strings.Join(parts, ", ") + ")"
 	}
 	return gone
+}
+
+// renamedTo is the component schema of the new document that stands where path's schema stood in the old one: the
+// $ref of every versioned request or success answer of an operation that referred to it directly, when those all
+// name one other schema that exists ("" otherwise: the schema went, rather than being renamed).
+func renamedTo(old, new *doc, path []string) string {
+	if len(path) < 3 || path[0] != "components" || path[1] != "schemas" {
+		return ""
+	}
+	const prefix = "#/components/schemas/"
+	found := ""
+	for id, o := range old.ops {
+		n := new.ops[id]
+		if n == nil {
+			continue
+		}
+		contents := func(op *yaml.Node) map[string]*yaml.Node {
+			out := map[string]*yaml.Node{}
+			for _, pair := range pairs(get(get(op, "requestBody"), "content")) {
+				out["request "+pair[0].Value] = pair[1]
+			}
+			for _, status := range pairs(get(op, "responses")) {
+				if strings.HasPrefix(status[0].Value, "2") {
+					for _, pair := range pairs(get(status[1], "content")) {
+						out[status[0].Value+" "+pair[0].Value] = pair[1]
+					}
+				}
+			}
+			return out
+		}
+		newContents := contents(n.node)
+		for where, media := range contents(o.node) {
+			if scalar(get(get(media, "schema"), "$ref")) != prefix+path[2] || newContents[where] == nil {
+				continue
+			}
+			to, ok := strings.CutPrefix(scalar(get(get(newContents[where], "schema"), "$ref")), prefix)
+			if !ok || to == path[2] || get(get(get(new.root, "components"), "schemas"), to) == nil || (found != "" && found != to) {
+				return ""
+			}
+			found = to
+		}
+	}
+	return found
 }
 
 // reaches reports whether schema node n is, or refers to, component schema name.
