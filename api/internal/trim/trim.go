@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -215,6 +216,9 @@ func Run(upstream []byte, opts Options) (*Result, error) {
 		if err := opts.Overlay.Validate(); err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
 		}
+		if err := overlayPathsExist(opts.Overlay, get(out, "paths"), previousRoutes(opts.Previous)); err != nil {
+			return nil, err
+		}
 		warnings, err := opts.Overlay.ApplyToStrict(result)
 		if err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
@@ -329,6 +333,82 @@ func validate(data []byte) error {
 	// Patterns Go cannot compile (lookaheads) are skipped, not fatal: see api.CompilePattern.
 	return doc.Validate(context.Background(), openapi3.SetRegexCompiler(api.CompilePattern))
 }
+
+// overlayTarget is the path and method an overlay action aims at: $.paths['/a/{b}'].post….
+var overlayTarget = regexp.MustCompile(`^\$\.paths\['([^']+)'\](?:\.([a-z]+))?`)
+
+// overlayPathsExist refuses, before the overlay's own "did not match any targets", an action aimed at a path the
+// trimmed document no longer has (upstream moved the operation), naming the action and where to re-aim it: where
+// the operation that stood there in the previous document (previous: operationId → "METHOD /path") is now, or else
+// the paths of the trimmed document nearest to it that hold the same method.
+func overlayPathsExist(o *overlay.Overlay, paths *yaml.Node, previous map[string]string) error {
+	have := map[string][]string{} // path → its methods
+	now := map[string]string{}    // operationId → "METHOD /path" in the trimmed document
+	var all []string
+	for _, pair := range pairs(paths) {
+		all = append(all, pair[0].Value)
+		for _, op := range pairs(pair[1]) {
+			have[pair[0].Value] = append(have[pair[0].Value], op[0].Value)
+			if id := scalar(get(op[1], "operationId")); id != "" {
+				now[id] = strings.ToUpper(op[0].Value) + " " + pair[0].Value
+			}
+		}
+	}
+	var problems []string
+	seen := map[string]bool{}
+	for i, action := range o.Actions {
+		for _, target := range []string{action.Target, action.Copy} {
+			m := overlayTarget.FindStringSubmatch(target)
+			if m == nil || have[m[1]] != nil || seen[m[1]] {
+				continue
+			}
+			seen[m[1]] = true
+			moved := ""
+			for id, route := range previous {
+				if _, path, _ := strings.Cut(route, " "); path == m[1] && (m[2] == "" || strings.EqualFold(route[:len(route)-len(path)-1], m[2])) && now[id] != "" {
+					moved = id + " (" + route + " in the previous document) is now " + now[id]
+				}
+			}
+			if moved != "" {
+				problems = append(problems, fmt.Sprintf("action %d (%s) targets the path %s, which the trimmed document does not have: %s; re-aim the action there", i+1, cmp.Or(action.Description, target), m[1], moved))
+				continue
+			}
+			var near []string
+			for _, p := range nearest([]string{m[1]}, all) {
+				if m[2] == "" || slices.Contains(have[p], m[2]) {
+					near = append(near, p)
+				}
+			}
+			for _, shape := range []bool{true, false} { // the same shape first, else any path with the method (a few)
+				var same []string
+				for _, p := range all {
+					if len(near) == 0 && m[2] != "" && slices.Contains(have[p], m[2]) && (!shape || shapeOf(p) == shapeOf(m[1])) {
+						same = append(same, p)
+					}
+				}
+				if len(same) <= 3 {
+					near = append(near, same...)
+				}
+			}
+			hint := "no path of the trimmed document is near it: drop the action if its operation is gone"
+			if len(near) > 0 {
+				hint = "re-aim it at " + strings.Join(near, " or ") + " if upstream moved the operation there"
+			}
+			problems = append(problems, fmt.Sprintf("action %d (%s) targets the path %s, which the trimmed document does not have: %s", i+1, cmp.Or(action.Description, target), m[1], hint))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("overlay (api/overlay.yaml): %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// shapeOf is a path template with its parameter names blanked: /orgs/{orgId}/x and /orgs/{orgID}/x are one shape.
+func shapeOf(path string) string {
+	return pathParam.ReplaceAllString(path, "{}")
+}
+
+var pathParam = regexp.MustCompile(`\{[^}]*\}`)
 
 // nearest returns the known names closest to any of names (edit distance at most 3, or a case-insensitive match),
 // best first, at most three.

@@ -215,6 +215,26 @@ actions:
 	if _, err := Trim([]byte(small), Options{Operations: []Operation{{Name: "getNode"}}, Overlay: stale}); err == nil {
 		t.Error("an overlay action that hits nothing must fail the trim")
 	}
+
+	// Upstream moved the operation an action corrects: the refusal says where it is now (from the previous
+	// document's operationId on that path), or else the nearest path with the same method.
+	previous := mustTrim(t, small, Options{Operations: []Operation{{Name: "getNode"}}})
+	for _, tc := range []struct{ path, want string }{
+		{"/graph/node/{nodeId}", "action 1 (declare 201) targets the path /nodes/{id}, which the trimmed document does not have: getNode (GET /nodes/{id} in the previous document) is now GET /graph/node/{nodeId}; re-aim the action there"},
+	} {
+		moved := strings.ReplaceAll(small, "/nodes/{id}:", tc.path+":")
+		if moved == small {
+			t.Fatal("the test's edit did not apply")
+		}
+		_, err := Trim([]byte(moved), Options{Operations: []Operation{{Name: "getNode"}}, Overlay: ov, Previous: []byte(previous)})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("moved to %s: %v\nwant %s", tc.path, err, tc.want)
+		}
+		_, err = Trim([]byte(moved), Options{Operations: []Operation{{Name: "getNode"}}, Overlay: ov})
+		if err == nil || !strings.Contains(err.Error(), "targets the path /nodes/{id}, which the trimmed document does not have: re-aim it at "+tc.path) {
+			t.Errorf("moved to %s, no previous document: %v", tc.path, err)
+		}
+	}
 }
 
 func TestErrors(t *testing.T) {
