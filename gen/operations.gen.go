@@ -8,9 +8,12 @@ type Operation struct {
 	ID      string   // operationId in our document (api/operations.txt)
 	Aliases []string // upstream's operationId, x-xgen-operation-id-override and our aliases
 	Tag     string   // the first tag, "other" when none
-	Method  string   // GET, POST, PUT, PATCH, DELETE
-	Path    string   // path template, such as /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens
-	Params  []Param  // path and query parameters, by name
+	// PreviousTags are the tags the operation had in earlier updates (x-previous-tags, written by the trimmer when
+	// upstream renames one): the CLI keeps their groups as aliases, so that scripts written for them still run.
+	PreviousTags []string
+	Method       string  // GET, POST, PUT, PATCH, DELETE
+	Path         string  // path template, such as /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens
+	Params       []Param // path and query parameters, by name
 
 	Body         bool // takes a request body
 	BodyRequired bool

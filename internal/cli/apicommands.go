@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -30,11 +31,11 @@ import (
 // profileParams are the path parameters a profile or the environment may supply, as in the official CLI.
 var profileParams = map[string]string{"orgId": "org_id", "groupId": "project_id"}
 
-// addAPICommands adds a group per tag and a command per operation of the generated table to apiCmd.
-func addAPICommands(apiCmd *cobra.Command, env Environment, state *runState) {
+// addAPICommands adds a group per tag and a command per operation of ops (the generated table) to apiCmd.
+func addAPICommands(apiCmd *cobra.Command, env Environment, state *runState, ops []gen.Operation) {
 	groups := map[string]*cobra.Command{}
-	for i := range gen.Operations {
-		op := &gen.Operations[i]
+	for i := range ops {
+		op := &ops[i]
 		if op.API != "atlas" {
 			continue // the source side's commands are under atlas cloud-manager and atlas ops-manager
 		}
@@ -46,6 +47,21 @@ func addAPICommands(apiCmd *cobra.Command, env Environment, state *runState) {
 			apiCmd.AddCommand(group)
 		}
 		group.AddCommand(newOperationCommand(env, state, describeOperation(op)))
+	}
+	// A tag upstream renamed keeps its group as an alias of the new one (gen.Operation.PreviousTags), unless a group
+	// of that name exists still: `atlas api cloudMigrationService …` goes on working after a rename.
+	for i := range ops {
+		op := &ops[i]
+		group := groups[op.Tag]
+		if op.API != "atlas" || group == nil {
+			continue
+		}
+		for _, previous := range op.PreviousTags {
+			alias := lowerCamel(previous)
+			if groups[previous] == nil && alias != group.Name() && !slices.Contains(group.Aliases, alias) {
+				group.Aliases = append(group.Aliases, alias)
+			}
+		}
 	}
 }
 

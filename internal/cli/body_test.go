@@ -3,9 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
 
@@ -59,5 +63,32 @@ func TestCheckCreateLinkTokenBody(t *testing.T) {
 				t.Fatalf("want a body error containing %q, got %v", tc.want, err)
 			}
 		})
+	}
+}
+
+// A tag upstream renamed keeps its old group as an alias (gen.Operation.PreviousTags): a script calling the old
+// `atlas api <group> <operation>` still finds the command, and an old name another group still has is left alone.
+func TestRenamedTagKeepsItsGroupAsAnAlias(t *testing.T) {
+	ops := slices.Clone(gen.Operations)
+	renamed := 0
+	for i := range ops {
+		if ops[i].API == "atlas" && ops[i].Tag == "Cloud Migration Service" {
+			ops[i].Tag, ops[i].PreviousTags = "Live Migration Service", []string{"Cloud Migration Service", "Migrations"}
+			renamed++
+		}
+	}
+	if renamed == 0 {
+		t.Skip("no operation tagged Cloud Migration Service in this document")
+	}
+	ops = append(ops, gen.Operation{API: "atlas", ID: "listMigrationThings", Tag: "Migrations", Method: "GET", Path: "/api/atlas/v2/things"})
+	apiCmd := &cobra.Command{Use: "api"}
+	addAPICommands(apiCmd, Environment{Getenv: envOf(nil)}, &runState{}, ops)
+	for _, args := range [][]string{{"liveMigrationService", "createLinkToken"}, {"cloudMigrationService", "createLinkToken"}} {
+		if cmd, _, err := apiCmd.Find(args); err != nil || cmd.Name() != "createLinkToken" || cmd.Parent().Name() != "liveMigrationService" {
+			t.Errorf("atlas api %s: %v, %v", strings.Join(args, " "), cmd, err)
+		}
+	}
+	if cmd, _, err := apiCmd.Find([]string{"migrations", "listMigrationThings"}); err != nil || cmd.Parent().Name() != "migrations" {
+		t.Errorf("the group that still has the old name: %v, %v", cmd, err)
 	}
 }

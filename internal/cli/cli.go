@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atlas-linktoken/atlas-linktoken/gen"
 	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlas"
 )
@@ -182,7 +183,7 @@ func newRootCommand(env Environment, state *runState) *cobra.Command {
 
 	apiCmd := &cobra.Command{Use: "api", Short: "Access all features of the Atlas Administration API by using the Atlas CLI"}
 	root.AddCommand(apiCmd)
-	addAPICommands(apiCmd, env, state)
+	addAPICommands(apiCmd, env, state, gen.Operations)
 	addLiveMigrationCommands(root, env, state)
 	addSourceCommands(root, env, state)
 	rejectUnknownCommands(root)

@@ -425,7 +425,19 @@ func renderMeta(docs []*openapi3.T, ops []op) ([]byte, error) {
 		if len(o.raw.Tags) > 0 {
 			tag = o.raw.Tags[0]
 		}
-		fmt.Fprintf(b, "Tag: %q,\nMethod: %q,\nPath: %q,\n", tag, o.method, o.path)
+		fmt.Fprintf(b, "Tag: %q,\n", tag)
+		if previous, ok := o.raw.Extensions["x-previous-tags"].([]any); ok && len(previous) > 0 {
+			var names []string
+			for _, t := range previous {
+				if s, ok := t.(string); ok && s != tag && !slices.Contains(names, s) {
+					names = append(names, s)
+				}
+			}
+			if len(names) > 0 {
+				fmt.Fprintf(b, "PreviousTags: %s,\n", quoteSlice(names))
+			}
+		}
+		fmt.Fprintf(b, "Method: %q,\nPath: %q,\n", o.method, o.path)
 		var params []*openapi3.Parameter
 		for _, ref := range o.raw.Parameters {
 			if ref.Value != nil && (ref.Value.In == "path" || ref.Value.In == "query") {
@@ -524,7 +536,10 @@ type Operation struct {
 	ID      string   // operationId in our document (api/operations.txt)
 	Aliases []string // upstream's operationId, x-xgen-operation-id-override and our aliases
 	Tag     string   // the first tag, "other" when none
-	Method  string   // GET, POST, PUT, PATCH, DELETE
+	// PreviousTags are the tags the operation had in earlier updates (x-previous-tags, written by the trimmer when
+	// upstream renames one): the CLI keeps their groups as aliases, so that scripts written for them still run.
+	PreviousTags []string
+	Method       string // GET, POST, PUT, PATCH, DELETE
 	Path    string   // path template, such as /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens
 	Params  []Param  // path and query parameters, by name
 

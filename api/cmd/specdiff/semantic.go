@@ -164,6 +164,10 @@ func semantic(old, new *doc) (changes []*change, versionsMoved map[string][]stri
 		} else if a, b := render(get(o.node, "x-xgen-method-verb-override")), render(get(n.node, "x-xgen-method-verb-override")); a != b {
 			changes = append(changes, &change{section: behavioural, kind: "actions", ops: ops, text: fmt.Sprintf("x-xgen-method-verb-override %s → %s", a, b)})
 		}
+		if a, b := firstTag(o.node), firstTag(n.node); a != b {
+			changes = append(changes, &change{section: behavioural, kind: "names", ops: ops, text: fmt.Sprintf(
+				"tag %q → %q: the CLI's `atlas api` group follows it; the old group stays an alias (x-previous-tags)", a, b)})
+		}
 		if a, b := render(get(o.node, "x-rolesRequirements")), render(get(n.node, "x-rolesRequirements")); a != b {
 			changes = append(changes, &change{section: behavioural, kind: "roles", ops: ops, text: fmt.Sprintf("roles required (x-rolesRequirements) %s → %s", a, b)})
 		}
@@ -180,6 +184,14 @@ func semantic(old, new *doc) (changes []*change, versionsMoved map[string][]stri
 	w := walker{old: old, new: new}
 	w.walk(nil, old.root, new.root)
 	return append(changes, w.changes...), versionsMoved
+}
+
+// firstTag is an operation's first tag: the one its CLI command group is named after.
+func firstTag(op *yaml.Node) string {
+	if tags := get(op, "tags"); tags != nil && len(tags.Content) > 0 {
+		return scalar(tags.Content[0])
+	}
+	return ""
 }
 
 func sunsetText(version, old, new string) string {
@@ -200,7 +212,7 @@ var docKeys = []string{"description", "summary", "title", "externalDocs", "examp
 
 // walkSkip are keys handled per operation above, or that only identify the upstream file.
 var walkSkip = []string{"x-rolesRequirements", "x-xgen-method-verb-override", "x-xgen-operation-id-override",
-	"x-upstream-operation-id", "x-operation-aliases", "x-sunset", "x-xgen-version", "x-upstream-sha256", "x-xgen-sha",
+	"x-upstream-operation-id", "x-operation-aliases", "x-previous-tags", "x-sunset", "x-xgen-version", "x-upstream-sha256", "x-xgen-sha",
 	"operationId"}
 
 type walker struct {

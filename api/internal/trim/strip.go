@@ -11,7 +11,7 @@ import (
 // generated code, x-go-type replaces a type, x-oapi-codegen-extra-tags adds struct tags, x-enum-varnames names
 // constants. An upstream document setting them would write our generated code, so the trimmer removes every one of
 // them from what it keeps; only our own api/gen-overlay.yaml, applied by oapi-codegen itself, may set them. The keys
-// the pipeline itself writes (x-upstream-operation-id, x-operation-aliases, info.x-upstream-sha256, info.x-api) are
+// the pipeline itself writes (x-upstream-operation-id, x-operation-aliases, x-previous-tags, info.x-upstream-sha256, info.x-api) are
 // removed from upstream's input too, so that only the trimmer sets them.
 
 // generatorPrefixes and generatorNames are the extensions code generators act on, compared case-insensitively:
@@ -24,7 +24,7 @@ var (
 		"x-sensitive", "x-extra-tags", "x-nullable", "x-is-generic",
 	}
 	// pipelineKeys are the extensions the trimmer itself writes.
-	pipelineKeys = []string{"x-upstream-operation-id", "x-operation-aliases", "x-upstream-sha256", "x-api"}
+	pipelineKeys = []string{"x-upstream-operation-id", "x-operation-aliases", "x-previous-tags", "x-upstream-sha256", "x-api"}
 )
 
 // IsGeneratorExtension reports whether key is an extension a code generator acts on.

@@ -154,7 +154,7 @@ func Run(upstream []byte, opts Options) (*Result, error) {
 	components := get(root, "components")
 
 	c := &collector{components: components, refs: map[string]bool{}, schemes: map[string]bool{}, tags: map[string]bool{}}
-	newPaths, err := c.selectOperations(paths, opts.Operations, opts.ListName, previousRoutes(opts.Previous))
+	newPaths, err := c.selectOperations(paths, opts.Operations, opts.ListName, previousRoutes(opts.Previous), previousTags(opts.Previous))
 	if err != nil {
 		return nil, err
 	}
@@ -495,7 +495,7 @@ func (c *collector) complete(root, paths *yaml.Node) error {
 
 // selectOperations returns a paths mapping holding only the wanted operations, renamed, and records their refs.
 // Unknown names are reported against listName:LINE, with the nearest upstream names.
-func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listName string, previous map[string]string) (*yaml.Node, error) {
+func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listName string, previous map[string]string, prevTags map[string][]string) (*yaml.Node, error) {
 	var known []string               // every operationId and override upstream, for "did you mean"
 	onRoute := map[string][]string{} // "POST /path" → the names upstream gives the operation there
 	found := make([][]string, len(wanted))
@@ -542,6 +542,20 @@ func (c *collector) selectOperations(paths *yaml.Node, wanted []Operation, listN
 						seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: a})
 					}
 					renamed.Content = append(renamed.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "x-operation-aliases"}, seq)
+				}
+				// The tags the operation had before (its CLI group's earlier names), when upstream renamed it.
+				tag := ""
+				if tags := get(renamed, "tags"); tags != nil && tags.Kind == yaml.SequenceNode && len(tags.Content) > 0 {
+					tag = tags.Content[0].Value
+				}
+				seq := &yaml.Node{Kind: yaml.SequenceNode}
+				for _, t := range prevTags[w.Name] {
+					if t != tag && !slices.ContainsFunc(seq.Content, func(n *yaml.Node) bool { return n.Value == t }) {
+						seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t})
+					}
+				}
+				if len(seq.Content) > 0 {
+					renamed.Content = append(renamed.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "x-previous-tags"}, seq)
 				}
 				kept = append(kept, pair[0], renamed)
 			}
@@ -606,6 +620,34 @@ func previousRoutes(doc []byte) map[string]string {
 		}
 	}
 	return routes
+}
+
+// previousTags maps each operationId of a previously trimmed document to its first tag and the tags it had before
+// that (x-previous-tags), so that a tag upstream renames stays known (the CLI keeps the old group as an alias).
+func previousTags(doc []byte) map[string][]string {
+	tags := map[string][]string{}
+	var n yaml.Node
+	if len(doc) == 0 || yaml.Unmarshal(doc, &n) != nil || len(n.Content) == 0 {
+		return tags
+	}
+	for _, pathPair := range pairs(get(n.Content[0], "paths")) {
+		for _, pair := range pairs(pathPair[1]) {
+			id := scalar(get(pair[1], "operationId"))
+			if id == "" || !slices.Contains(httpMethods, pair[0].Value) {
+				continue
+			}
+			for _, key := range []string{"tags", "x-previous-tags"} {
+				if seq := get(pair[1], key); seq != nil && seq.Kind == yaml.SequenceNode {
+					for i, t := range seq.Content {
+						if t.Kind == yaml.ScalarNode && (key == "x-previous-tags" || i == 0) {
+							tags[id] = append(tags[id], t.Value)
+						}
+					}
+				}
+			}
+		}
+	}
+	return tags
 }
 
 // walk records every $ref, security requirement and tag below n.

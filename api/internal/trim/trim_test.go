@@ -556,3 +556,33 @@ func TestMissingOperationSuggestsUpstreamsNewName(t *testing.T) {
 		t.Errorf("without the previous document: %v", err)
 	}
 }
+
+// A tag upstream renames is kept on the operation as x-previous-tags (the CLI keeps the old group as an alias); a
+// re-trim of the same upstream keeps it, and one back to the old name keeps the other.
+func TestRenamedTagIsKeptAsPrevious(t *testing.T) {
+	opts := Options{Operations: []Operation{{Name: "getNode"}}}
+	previous := mustTrim(t, small, opts)
+	renamed := strings.ReplaceAll(strings.ReplaceAll(small, "                - Nodes\n", "                - Graph\n"), "    - name: Nodes\n", "    - name: Graph\n")
+	if renamed == small {
+		t.Fatal("the test's edit did not apply")
+	}
+	opts.Previous = []byte(previous)
+	out := mustTrim(t, renamed, opts)
+	tags := get(get(get(get(parse(t, out), "paths"), "/nodes/{id}"), "get"), "x-previous-tags")
+	if tags == nil || len(tags.Content) != 1 || tags.Content[0].Value != "Nodes" {
+		t.Fatalf("x-previous-tags after Nodes → Graph:\n%s", out)
+	}
+	opts.Previous = []byte(out)
+	if again := mustTrim(t, renamed, opts); again != out {
+		t.Error("re-trimming the same upstream changed the document")
+	}
+	back := mustTrim(t, small, opts)
+	tags = get(get(get(get(parse(t, back), "paths"), "/nodes/{id}"), "get"), "x-previous-tags")
+	if tags == nil || len(tags.Content) != 1 || tags.Content[0].Value != "Graph" {
+		t.Errorf("x-previous-tags after Graph → Nodes again:\n%s", back)
+	}
+	// Upstream may not set it.
+	if out := mustTrim(t, strings.Replace(small, "            x-xgen-operation-id-override: getNode\n", "            x-xgen-operation-id-override: getNode\n            x-previous-tags: [Evil]\n", 1), Options{Operations: []Operation{{Name: "getNode"}}}); strings.Contains(out, "x-previous-tags") {
+		t.Errorf("upstream's x-previous-tags kept:\n%s", out)
+	}
+}
