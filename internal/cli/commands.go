@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,7 +46,18 @@ func unknownCommand(cmd *cobra.Command, name string) error {
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2 // cobra sets this only on the root
 	}
-	if suggestions := cmd.SuggestionsFor(name); len(suggestions) > 0 {
+	suggestions := cmd.SuggestionsFor(name)
+	// cobra suggests names only: an alias near what was typed (an operation's upstream name, a renamed tag's old
+	// group) is suggested too.
+	for _, sub := range cmd.Commands() {
+		for _, alias := range sub.Aliases {
+			if !sub.Hidden && textdist.Levenshtein(strings.ToLower(name), strings.ToLower(alias)) <= cmd.SuggestionsMinimumDistance &&
+				!slices.Contains(suggestions, alias) {
+				suggestions = append(suggestions, alias)
+			}
+		}
+	}
+	if len(suggestions) > 0 {
 		msg += "\n\nDid you mean this?\n\t" + strings.Join(suggestions, "\n\t")
 	}
 	return fmt.Errorf("%s\n\nRun '%s --help' for usage.", msg, cmd.CommandPath())
