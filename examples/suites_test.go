@@ -9,45 +9,34 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/atlas-linktoken/atlas-linktoken/internal/testbin"
 )
 
 var (
 	buildOnce sync.Once
 	binary    string
 	buildErr  error
-	buildOut  []byte
 )
 
-// emulator builds cmd/atlas-emulator once for all suites.
+// emulator builds cmd/atlas-emulator once for all suites (linked again only when it changed: internal/testbin).
 func emulator(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "atlas-emulator-")
-		if err != nil {
-			buildErr = err
-			return
+		var dir string
+		if dir, buildErr = testbin.Dir(); buildErr == nil {
+			binary, buildErr = testbin.Build(dir, "atlas-emulator", "github.com/atlas-linktoken/atlas-linktoken/cmd/atlas-emulator")
 		}
-		binary = filepath.Join(dir, "atlas-emulator")
-		buildOut, buildErr = exec.Command("go", "build", "-o", binary, "github.com/atlas-linktoken/atlas-linktoken/cmd/atlas-emulator").CombinedOutput()
 	})
 	if buildErr != nil {
-		t.Fatalf("go build ./cmd/atlas-emulator: %v\n%s", buildErr, buildOut)
+		t.Fatal(buildErr)
 	}
 	return binary
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary != "" {
-		_ = os.RemoveAll(filepath.Dir(binary))
-	}
-	os.Exit(code)
 }
 
 // runSuite runs interpreter with args in dir, the emulator binary in ATLAS_EMULATOR; it fails with the suite's output

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlas-linktoken/atlas-linktoken/internal/testbin"
 	"github.com/atlas-linktoken/atlas-linktoken/pkg/atlastest"
 )
 
@@ -25,28 +26,22 @@ var binDir string
 // scripts/scan-secrets.sh does.
 var linkTokenLike = regexp.MustCompile(`[A-Za-z0-9+/]{128}={0,2}`)
 
-// TestMain builds the two binaries once; every test runs them as a user would.
+// TestMain builds the two binaries once (linked again only when they changed: internal/testbin); every test runs
+// them as a user would.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "atlas-e2e-")
+	dir, err := testbin.Dir()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	binDir = dir
-	for _, pkg := range []string{".", "../atlas-emulator"} {
-		name := "atlas"
-		if pkg != "." {
-			name = "atlas-emulator"
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+	for name, pkg := range map[string]string{"atlas": ".", "atlas-emulator": "../atlas-emulator"} {
+		if _, err := testbin.Build(dir, name, pkg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 const (
