@@ -61,12 +61,22 @@ func TestSunsetWarnings(t *testing.T) {
 	}{
 		{"2023-01-01", sunset.AddDate(0, 0, -1), "warning: version '2023-01-01' is deprecated for this command and will be sunset on " + v.Sunset + ". Move to version '2024-05-30' (--version 2024-05-30).\n"},
 		{"2023-01-01", sunset, "error: version '2023-01-01' is deprecated for this command and has already been sunset since " + v.Sunset + ". Move to version '2024-05-30' (--version 2024-05-30).\n"},
-		{"2024-05-30", sunset.AddDate(0, 0, -1), ""},
 	} {
 		var stderr strings.Builder
 		warnSunset(Environment{Stderr: &stderr}, op, tc.version, tc.now)
 		if stderr.String() != tc.want {
 			t.Errorf("%s at %s: %q, want %q", tc.version, tc.now.Format(time.DateOnly), stderr.String(), tc.want)
+		}
+	}
+	// A version with no x-sunset says nothing (2024-05-30, with the committed document).
+	for _, v := range op.meta.Versions {
+		if v.Sunset != "" {
+			continue
+		}
+		var stderr strings.Builder
+		warnSunset(Environment{Stderr: &stderr}, op, v.Date, sunset)
+		if stderr.String() != "" {
+			t.Errorf("%s, no x-sunset: %q", v.Date, stderr.String())
 		}
 	}
 }

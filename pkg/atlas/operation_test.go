@@ -103,7 +103,7 @@ func TestTypedCallsStayOnTheirTypesVersion(t *testing.T) {
 	if got, want := atlas.VersionSunset("createGroupLiveMigration", "2023-01-01"), gen.OperationByID("createGroupLiveMigration").Version("2023-01-01").Sunset; got != want {
 		t.Errorf("VersionSunset = %q, want the document's x-sunset %q", got, want)
 	}
-	if got := atlas.VersionSunset("createGroupLiveMigration", "2024-05-30"); got != "" {
-		t.Errorf("2024-05-30 has a sunset %q", got)
+	if got, want := atlas.VersionSunset("createGroupLiveMigration", "2024-05-30"), gen.OperationByID("createGroupLiveMigration").Version("2024-05-30").Sunset; got != want {
+		t.Errorf("2024-05-30: VersionSunset = %q, want the document's %q (none with the committed one)", got, want)
 	}
 }

@@ -258,3 +258,71 @@ func TestTypedVersions(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// An operation whose method, path or path parameter names change is one breaking change of its own, saying what
+// moved where (oasdiff sees an endpoint removed and another added).
+func TestRouteChanges(t *testing.T) {
+	doc := committed(t)
+	i := strings.Index(doc, "/liveMigrations/linkTokens:\n")
+	if i < 0 {
+		t.Skip("the committed document has no linkTokens path")
+	}
+	for _, tc := range []struct {
+		name string
+		edit [2]string
+		want string
+	}{
+		{"parameter renamed", [2]string{"/orgs/{orgId}/liveMigrations/linkTokens:", "/orgs/{orgID}/liveMigrations/linkTokens:"},
+			"[path-parameter-renamed:createLinkToken] path parameter renamed, {orgId} → {orgID}"},
+		{"moved", [2]string{"/orgs/{orgId}/liveMigrations/linkTokens:", "/orgs/{orgId}/liveMigrations/linkToken:"},
+			"[route-changed:createLinkToken] moved: POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens → POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkToken"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, _ := specdiff(t, doc, edit(t, doc, tc.edit))
+			if code != 1 || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d, want 1 and %q:\n%s", code, tc.want, out)
+			}
+		})
+	}
+	// The method: cutover's PUT becomes a POST.
+	j := strings.Index(doc, "/cutover:\n")
+	if j < 0 {
+		t.Skip("the committed document has no cutover path")
+	}
+	k := strings.Index(doc[j:], "        put:\n")
+	if k < 0 {
+		t.Skip("cutover is not a PUT in the committed document")
+	}
+	post := doc[:j+k] + "        post:\n" + doc[j+k+len("        put:\n"):]
+	if code, out, _ := specdiff(t, doc, post); code != 1 || !strings.Contains(out, "[method-changed:cutoverMigration] HTTP method PUT → POST") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// A possibly breaking change (oasdiff's warning) passes only when accepted by its ID, like a breaking one.
+func TestPossiblyBreakingNeedsAcceptance(t *testing.T) {
+	doc := committed(t)
+	const prop = "                accessListIps:\n"
+	i := strings.Index(doc, prop)
+	if i < 0 {
+		t.Skip("the committed document has no accessListIps")
+	}
+	// accessListIps removed from the request (its lines, indented below it, too).
+	end := i + len(prop)
+	for end < len(doc) && strings.HasPrefix(doc[end:], "                    ") {
+		end += strings.Index(doc[end:], "\n") + 1
+	}
+	new := doc[:i] + doc[end:]
+	code, out, stderr := specdiff(t, doc, new)
+	m := regexp.MustCompile(`(?s)Possibly breaking[^\n]*:\n.*?\[([^\]]+)\]`).FindStringSubmatch(out)
+	if m == nil || code != 1 || !strings.Contains(stderr, m[1]) {
+		t.Fatalf("exit %d, want the possibly breaking change refused by its ID:\n%s%s", code, out, stderr)
+	}
+	var ids []string
+	for _, id := range regexp.MustCompile(`\[([^\]]+)\]`).FindAllStringSubmatch(out, -1) {
+		ids = append(ids, id[1])
+	}
+	if code, out, stderr := specdiff(t, doc, new, "-allow", strings.Join(ids, ",")); code != 0 || !strings.Contains(out, "accepted") {
+		t.Errorf("every ID accepted: exit %d\n%s%s", code, out, stderr)
+	}
+}

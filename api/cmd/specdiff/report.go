@@ -63,14 +63,14 @@ func (r *report) count(s section) int {
 // body renders the report, without the entry's dated first line.
 func (r *report) body() string {
 	var b strings.Builder
-	accepted := 0
+	accepted := map[section]int{}
 	for _, c := range r.changes {
-		if c.section == breaking && c.accepted != "" {
-			accepted++
+		if c.accepted != "" {
+			accepted[c.section]++
 		}
 	}
-	fmt.Fprintf(&b, "breaking: %d (%d accepted), possibly breaking: %d, behavioural: %d, other: %d, documentation: %d\n",
-		r.count(breaking), accepted, r.count(possiblyBreaking), r.count(behavioural), r.count(nonBreaking), r.count(documentation))
+	fmt.Fprintf(&b, "breaking: %d (%d accepted), possibly breaking: %d (%d accepted), behavioural: %d, other: %d, documentation: %d\n",
+		r.count(breaking), accepted[breaking], r.count(possiblyBreaking), accepted[possiblyBreaking], r.count(behavioural), r.count(nonBreaking), r.count(documentation))
 	if len(r.changes) == 0 {
 		b.WriteString("\nNo change to our operations.\n")
 	}
@@ -85,7 +85,7 @@ func (r *report) body() string {
 			continue
 		}
 		title := sectionTitles[s]
-		if s == breaking {
+		if s == breaking || s == possiblyBreaking {
 			title += " (each accepted by its ID, a line of api/accepted-breaking.txt or ALLOW_BREAKING=ID,ID)"
 		}
 		fmt.Fprintf(&b, "\n%s:\n", title)

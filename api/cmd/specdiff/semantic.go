@@ -154,6 +154,9 @@ func semantic(old, new *doc) (changes []*change, versionsMoved map[string][]stri
 				text: fmt.Sprintf("resource version %s removed: calls sending it will be refused. Before accepting, stop using it: %s in pkg/atlas/versions.go typedVersions, the typed methods and Go types written for it, and the api/gen-overlay.yaml pins of schemas only it used", v, id),
 			})
 		}
+		if c := routeChange(id, o, n); c != nil {
+			changes = append(changes, c)
+		}
 		if isAction(o.node) && !isAction(n.node) {
 			changes = append(changes, &change{section: breaking, id: "action-removed:" + id, ops: ops, kind: "actions",
 				text: fmt.Sprintf("no longer an action: upstream dropped x-xgen-method-verb-override customMethod from %s %s, so the library and CLI would treat it as an idempotent %s and retry it after a network error; if upstream did not mean it, restore the extension with an action in api/overlay.yaml instead of accepting", n.method, n.path, n.method),
@@ -185,6 +188,38 @@ func semantic(old, new *doc) (changes []*change, versionsMoved map[string][]stri
 	w.walk(nil, old.root, new.root)
 	return append(changes, w.changes...), versionsMoved
 }
+
+// routeChange is the breaking change of an operation whose method or path template changed (oasdiff sees an
+// endpoint removed and another added), saying what follows from it; nil when neither changed.
+func routeChange(id string, o, n *operation) *change {
+	ops := []string{id}
+	switch {
+	case o.method == n.method && o.path == n.path:
+		return nil
+	case o.method != n.method && o.path == n.path:
+		return &change{section: breaking, id: "method-changed:" + id, ops: ops, kind: "route", text: fmt.Sprintf(
+			"HTTP method %s → %s on %s: the generated client, `atlas api` and the emulator follow the document (retries follow the new method unless it is an action); the library's typed call and scripts sending %s must change",
+			o.method, n.method, n.path, o.method)}
+	case o.method == n.method && pathParam.ReplaceAllString(o.path, "{}") == pathParam.ReplaceAllString(n.path, "{}"):
+		oldNames, newNames := pathParam.FindAllString(o.path, -1), pathParam.FindAllString(n.path, -1)
+		var renamed []string
+		for i := range oldNames {
+			if oldNames[i] != newNames[i] {
+				renamed = append(renamed, oldNames[i]+" → "+newNames[i])
+			}
+		}
+		return &change{section: breaking, id: "path-parameter-renamed:" + id, ops: ops, kind: "route", text: fmt.Sprintf(
+			"path parameter renamed, %s (in %s): `atlas api` flags follow the new name, and only orgId and groupId are filled from the profile or environment (org_id, project_id); the emulator's and the library's code read parameters by name: check pkg/atlastest and pkg/atlas for the old one",
+			strings.Join(renamed, ", "), n.path)}
+	default:
+		return &change{section: breaking, id: "route-changed:" + id, ops: ops, kind: "route", text: fmt.Sprintf(
+			"moved: %s %s → %s %s; the generated client, `atlas api` and the emulator follow the document; tests, docs and scripts naming the old path must change (api/overlay.yaml actions aimed at it are refused by the trim)",
+			o.method, o.path, n.method, n.path)}
+	}
+}
+
+// pathParam is a path template's parameter, {orgId}.
+var pathParam = regexp.MustCompile(`\{[^}]*\}`)
 
 // firstTag is an operation's first tag: the one its CLI command group is named after.
 func firstTag(op *yaml.Node) string {

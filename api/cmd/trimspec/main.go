@@ -10,8 +10,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/speakeasy-api/openapi/overlay"
 
@@ -27,6 +29,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// noActions matches an overlay whose actions list is empty (actions: [] or actions: with nothing below it).
+var noActions = regexp.MustCompile(`(?m)^actions:\s*(\[\s*\])?\s*(#.*)?\z|^actions:\s*\[\s*\]`)
 
 func run(args []string) error {
 	flags := flag.NewFlagSet("trimspec", flag.ContinueOnError)
@@ -63,8 +68,16 @@ func run(args []string) error {
 		opts.Previous = prev
 	}
 	if *overlayPath != "" {
-		if opts.Overlay, err = overlay.Parse(*overlayPath); err != nil {
+		// No file, or a file with no actions, is no local correction (the overlay format wants one action at least):
+		// what a maintainer writes once upstream has fixed what the last correction fixed.
+		if data, err := os.ReadFile(*overlayPath); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(os.Stderr, "trimspec: no %s: no local corrections\n", *overlayPath)
+		} else if err != nil {
 			return fmt.Errorf("overlay %s: %w", *overlayPath, err)
+		} else if !noActions.Match(data) {
+			if opts.Overlay, err = overlay.Parse(*overlayPath); err != nil {
+				return fmt.Errorf("overlay %s: %w", *overlayPath, err)
+			}
 		}
 	}
 	result, err := trim.Run(upstream, opts)

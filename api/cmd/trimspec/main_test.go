@@ -423,3 +423,32 @@ func TestHostileUpstreamTrimsToTheCommittedDocument(t *testing.T) {
 		}
 	}
 }
+
+// Once upstream has made the correction an overlay action made (createLinkToken answering 201 itself), the action
+// fails with a message saying so; an overlay left with no actions, or none at all, then trims without corrections.
+func TestOverlayUpstreamOvertook(t *testing.T) {
+	t.Parallel()
+	upstream := recordedUpstream(t)
+	data, err := os.ReadFile(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// Every 200 answer becomes a 201: the overlay's copy of createLinkToken's 200 finds nothing to copy.
+	edited := filepath.Join(dir, "v2.yaml")
+	if err := os.WriteFile(edited, bytes.ReplaceAll(data, []byte("\n                \"200\":\n"), []byte("\n                \"201\":\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "openapi.yaml")
+	err = run([]string{"-upstream", edited, "-operations", "../../operations.txt", "-overlay", "../../overlay.yaml", "-out", out})
+	if err == nil || !strings.Contains(err.Error(), "a local correction no longer applies to what upstream now says") {
+		t.Fatalf("want the overlay's failure explained: %v", err)
+	}
+	empty := filepath.Join(dir, "overlay.yaml")
+	_ = os.WriteFile(empty, []byte("overlay: 1.1.0\ninfo: {title: t, version: \"1\"}\nactions: []\n"), 0o644)
+	for _, overlay := range []string{empty, filepath.Join(dir, "none.yaml")} {
+		if err := run([]string{"-upstream", edited, "-operations", "../../operations.txt", "-overlay", overlay, "-out", out}); err != nil {
+			t.Errorf("overlay %s: %v", filepath.Base(overlay), err)
+		}
+	}
+}

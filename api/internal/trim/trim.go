@@ -221,7 +221,8 @@ func Run(upstream []byte, opts Options) (*Result, error) {
 		}
 		warnings, err := opts.Overlay.ApplyToStrict(result)
 		if err != nil {
-			return nil, fmt.Errorf("overlay: %w", err)
+			return nil, fmt.Errorf("overlay (api/overlay.yaml): %w: a local correction no longer applies to what upstream now says, perhaps because upstream "+
+				"made the correction itself: compare each action with the new upstream, then change it or remove it (an overlay with no actions, or no file, is allowed)", err)
 		}
 		if len(warnings) > 0 {
 			return nil, fmt.Errorf("overlay: %s", strings.Join(warnings, "; "))
