@@ -43,11 +43,6 @@ func isSecretName(name string) bool {
 
 var (
 	secretHeader = regexp.MustCompile(`(?mi)^((?:proxy-)?authorization|cookie|set-cookie):[^\r\n]*`)
-	// jsonString is a JSON string, with the string value that follows it when it is a member's name (group 2 the
-	// name as written, group 3 the value). Matched one after another from the start, strings stay aligned with the
-	// document's: a quote outside a string only ever opens one. The value may run to the end of what was read,
-	// unterminated, when a cut fell inside it.
-	jsonString = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(?:(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?$)))?`)
 	// formName is a name followed by = in a form-encoded body, a URL's query or fragment, or any text.
 	formName = regexp.MustCompile(`[A-Za-z0-9_.~+%-]+=`)
 	// formValue is how far a form value runs: to the next &, blank or quote (further than a strict parser, so that
@@ -67,30 +62,67 @@ func redactDump(dump []byte) []byte {
 }
 
 // redactJSON replaces the string value of each member whose decoded name is a secret's with "[REDACTED]" (or
-// "[REDACTED without its closing quote, when the value ran to the end unterminated).
+// "[REDACTED without its closing quote, when the value ran to the end unterminated, a cut having fallen inside it).
+// It reads the strings one after another from the start, so they stay aligned with the document's: a quote outside
+// a string only ever opens one. (A hand-written scan: the regular expression it replaces, with its submatches, took
+// four times as long on a 64 KiB body.)
 func redactJSON(dump []byte) []byte {
 	var out []byte
 	last := 0
-	for _, m := range jsonString.FindAllSubmatchIndex(dump, -1) {
-		if m[6] < 0 {
-			continue // a string that is not a member's name, or a name whose value is not a string
-		}
-		var name string
-		if json.Unmarshal(dump[m[0]:m[3]+1], &name) != nil || !isSecretName(name) {
+	for i := 0; i < len(dump); {
+		if dump[i] != '"' {
+			i++
 			continue
 		}
-		out = append(out, dump[last:m[6]]...)
-		if dump[m[7]-1] == '"' && m[7]-m[6] > 1 {
-			out = append(out, `"[REDACTED]"`...)
-		} else {
-			out = append(out, `"[REDACTED]`...)
+		nameEnd, closed := stringEnd(dump, i)
+		j := skipJSONSpace(dump, nameEnd)
+		if !closed || j >= len(dump) || dump[j] != ':' {
+			i = nameEnd
+			continue
 		}
-		last = m[7]
+		v := skipJSONSpace(dump, j+1)
+		if v >= len(dump) || dump[v] != '"' {
+			i = nameEnd // a name whose value is not a string
+			continue
+		}
+		valueEnd, valueClosed := stringEnd(dump, v)
+		var name string
+		if json.Unmarshal(dump[i:nameEnd], &name) == nil && isSecretName(name) {
+			out = append(out, dump[last:v]...)
+			if valueClosed {
+				out = append(out, `"[REDACTED]"`...)
+			} else {
+				out = append(out, `"[REDACTED]`...)
+			}
+			last = valueEnd
+		}
+		i = valueEnd
 	}
 	if out == nil {
 		return dump
 	}
 	return append(out, dump[last:]...)
+}
+
+// stringEnd is the index just past the JSON string that opens at b[i], and whether it is closed (else len(b)).
+func stringEnd(b []byte, i int) (int, bool) {
+	for k := i + 1; k < len(b); k++ {
+		switch b[k] {
+		case '\\':
+			k++
+		case '"':
+			return k + 1, true
+		}
+	}
+	return len(b), false
+}
+
+// skipJSONSpace is the index of the first byte at or after i that is not JSON whitespace.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // redactForm replaces the value of each name=value whose decoded name is a secret's with [REDACTED].

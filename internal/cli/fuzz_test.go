@@ -115,6 +115,9 @@ func FuzzRedactDump(f *testing.F) {
 			}
 			body = other + name + "=" + value
 		}
+		if strings.Count(body, value) != 1 {
+			return // the value shows elsewhere too (in other's encoding, say)
+		}
 		if out := redactDump([]byte(body)); bytes.Contains(out, []byte(value)) {
 			t.Errorf("%s\n→ %s", body, out)
 		}
