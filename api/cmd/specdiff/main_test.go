@@ -326,3 +326,14 @@ func TestPossiblyBreakingNeedsAcceptance(t *testing.T) {
 		t.Errorf("every ID accepted: exit %d\n%s%s", code, out, stderr)
 	}
 }
+
+// A constant named after its neighbours writes Go initialisms in capitals, as api/gen-overlay.yaml does.
+func TestDerivedNamesKeepInitialisms(t *testing.T) {
+	byValue := map[string]string{"PUBLIC": "HostnamePublic", "PRIVATE_LINK": "HostnamePrivateLink", "VPC_PEERING": "HostnameVPCPeering"}
+	if got := deriveName(byValue, "VPC_PEERING_CONNECTION"); got != "HostnameVPCPeeringConnection" {
+		t.Errorf("got %q, want HostnameVPCPeeringConnection", got)
+	}
+	if got := deriveName(byValue, "AWS_PRIVATE_IP"); got != "HostnameAWSPrivateIP" {
+		t.Errorf("got %q, want HostnameAWSPrivateIP", got)
+	}
+}

@@ -180,6 +180,9 @@ func enumValues(schema *yaml.Node) []string {
 
 // deriveName names a new enum value like its neighbours: the prefix they share before their value in camel case
 // (ValidationPending for PENDING makes ValidationPaused for PAUSED); "" when there is no such pattern.
+// initialisms are the words Go names write in capitals (staticcheck's ST1003 list, as far as Atlas uses them).
+var initialisms = []string{"API", "AWS", "CIDR", "DB", "DNS", "GCP", "HTTP", "HTTPS", "ID", "IP", "JSON", "SSL", "TCP", "TLS", "URI", "URL", "UUID", "VPC", "X509"}
+
 func deriveName(byValue map[string]string, value string) string {
 	prefix := ""
 	for _, v := range slices.Sorted(maps.Keys(byValue)) {
@@ -199,9 +202,15 @@ func deriveName(byValue map[string]string, value string) string {
 	return prefix + camelCase(value)
 }
 
+// camelCase is an enum value as a Go name's words: VPC_PEERING_CONNECTION → VPCPeeringConnection (Go initialisms in
+// capitals, as the names in api/gen-overlay.yaml write them).
 func camelCase(s string) string {
 	var b strings.Builder
 	for _, word := range strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' || r == ' ' || r == '.' }) {
+		if slices.Contains(initialisms, strings.ToUpper(word)) {
+			b.WriteString(strings.ToUpper(word))
+			continue
+		}
 		runes := []rune(strings.ToLower(word))
 		runes[0] = unicode.ToUpper(runes[0])
 		b.WriteString(string(runes))
