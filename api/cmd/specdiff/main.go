@@ -155,12 +155,27 @@ func (o *options) run(stdout, stderr io.Writer) (int, error) {
 	}
 	var sunsetWarnings []string // not part of the entry: they hold whether or not this update changed them
 	if o.typedVersionsPath != "" {
-		problems, warnings, err := checkTypedVersions(o.typedVersionsPath, new)
+		typed, problems, warnings, err := checkTypedVersions(o.typedVersionsPath, new)
 		if err != nil {
 			return 2, err
 		}
 		r.problems = append(r.problems, problems...)
 		sunsetWarnings = warnings
+		// A breaking change to an operation with typed calls: accepting it is not the end of it.
+		for _, c := range r.changes {
+			if (c.section != breaking && c.section != possiblyBreaking) || strings.HasPrefix(c.id, "version-removed:") {
+				continue
+			}
+			var with []string
+			for _, op := range c.ops {
+				if typed[op] {
+					with = append(with, op)
+				}
+			}
+			if len(with) > 0 {
+				c.text += fmt.Sprintf(" (pkg/atlas has typed calls for %s: check what they send and read, and their Go types, before accepting)", strings.Join(with, ", "))
+			}
+		}
 	}
 
 	// Breaking changes pass one by one, and so do the possibly breaking ones (oasdiff's warnings: a request property

@@ -284,6 +284,11 @@ func TestRouteChanges(t *testing.T) {
 			}
 		})
 	}
+	// With the typed calls' table, the change names the typed calls that must follow it.
+	moved := edit(t, doc, [2]string{"/orgs/{orgId}/liveMigrations/linkTokens:", "/orgs/{orgId}/liveMigrations/linkToken:"})
+	if _, out, _ := specdiff(t, doc, moved, "-typed-versions", "../../../pkg/atlas/versions.go"); !strings.Contains(out, "(pkg/atlas has typed calls for createLinkToken: check what they send and read") {
+		t.Errorf("the typed calls are not named:\n%s", out)
+	}
 	// The method: cutover's PUT becomes a POST.
 	j := strings.Index(doc, "/cutover:\n")
 	if j < 0 {

@@ -331,17 +331,18 @@ func reaches(d *doc, n *yaml.Node, name string, seen map[string]bool) bool {
 }
 
 // checkTypedVersions reads pkg/atlas/versions.go's typedVersions (operation constant → versions) and says which
-// versions the new document no longer has (problems), and which it announces a sunset for (warnings: the typed
-// calls must move off them before then).
-func checkTypedVersions(path string, new *doc) (problems, warnings []string, err error) {
+// operations have typed calls (typed), which versions the new document no longer has (problems), and which it
+// announces a sunset for (warnings: the typed calls must move off them before then).
+func checkTypedVersions(path string, new *doc) (typed map[string]bool, problems, warnings []string, err error) {
+	typed = map[string]bool{}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, path, src, 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	consts := map[string]string{}
 	var table *ast.CompositeLit
@@ -363,7 +364,7 @@ func checkTypedVersions(path string, new *doc) (problems, warnings []string, err
 		return true
 	})
 	if table == nil {
-		return nil, nil, fmt.Errorf("%s: no typedVersions table", path)
+		return nil, nil, nil, fmt.Errorf("%s: no typedVersions table", path)
 	}
 	for _, elt := range table.Elts {
 		kv, ok := elt.(*ast.KeyValueExpr)
@@ -383,6 +384,7 @@ func checkTypedVersions(path string, new *doc) (problems, warnings []string, err
 			continue
 		}
 		line := fset.Position(kv.Pos()).Line
+		typed[op] = true
 		o := new.ops[op]
 		if o == nil {
 			problems = append(problems, fmt.Sprintf("%s:%d: typedVersions[%s] is for %s, which the new document lacks: remove its typed method (or name the operation in api/operations.txt again)", path, line, opExpr, op))
@@ -404,5 +406,5 @@ func checkTypedVersions(path string, new *doc) (problems, warnings []string, err
 			}
 		}
 	}
-	return problems, warnings, nil
+	return typed, problems, warnings, nil
 }
