@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -298,7 +299,49 @@ func (w *schemaWriter) ref(r *openapi3.SchemaRef) (string, error) {
 	return w.literal("", r.Value)
 }
 
+// mergeAllOf is s with its allOf parts merged in, when they are plain objects (no composition of their own, no
+// property declared twice with different schemas): their properties and required lists joined, as allOf means. A
+// schema upstream splits into allOf for reuse keeps its checks before sending and the CLI's Go names that way. nil
+// when s has no allOf, or one that cannot be merged (then it stays Composed: the server judges it).
+func mergeAllOf(s *openapi3.Schema) *openapi3.Schema {
+	if len(s.AllOf) == 0 || len(s.OneOf)+len(s.AnyOf) > 0 || s.Not != nil {
+		return nil
+	}
+	merged := *s
+	merged.AllOf = nil
+	merged.Properties = maps.Clone(s.Properties)
+	if merged.Properties == nil {
+		merged.Properties = openapi3.Schemas{}
+	}
+	merged.Required = slices.Clone(s.Required)
+	for _, ref := range s.AllOf {
+		part := ref.Value
+		if part == nil || len(part.AllOf)+len(part.OneOf)+len(part.AnyOf) > 0 || part.Not != nil ||
+			(part.Type != nil && !part.Type.Is("object")) || part.AdditionalProperties.Has != nil || part.AdditionalProperties.Schema != nil {
+			return nil
+		}
+		for pname, prop := range part.Properties {
+			if have, ok := merged.Properties[pname]; ok && have.Value != prop.Value {
+				return nil
+			}
+			merged.Properties[pname] = prop
+		}
+		for _, r := range part.Required {
+			if !slices.Contains(merged.Required, r) {
+				merged.Required = append(merged.Required, r)
+			}
+		}
+		if part.Type != nil && merged.Type == nil {
+			merged.Type = part.Type
+		}
+	}
+	return &merged
+}
+
 func (w *schemaWriter) literal(name string, s *openapi3.Schema) (string, error) {
+	if merged := mergeAllOf(s); merged != nil {
+		s = merged
+	}
 	var b strings.Builder
 	b.WriteString("&Schema{")
 	field := func(k, v string) { fmt.Fprintf(&b, "%s: %s, ", k, v) }
