@@ -77,6 +77,16 @@ func MediaType(version string) string { return "application/vnd.atlas." + versio
 
 var templateParam = regexp.MustCompile(`\\\{[^}]*\\\}`)
 
+// pathParam is one parameter of a path template, {orgId}.
+var pathParam = regexp.MustCompile(`\{[^}]*\}`)
+
+// PathShape is a path template with its parameters' names blanked: /orgs/{orgId}/x and /orgs/{orgID}/x are one
+// shape, the same route under other parameter names.
+func PathShape(template string) string { return pathParam.ReplaceAllString(template, "{}") }
+
+// PathParams lists a path template's parameters as written, {orgId} included, in order.
+func PathParams(template string) []string { return pathParam.FindAllString(template, -1) }
+
 // PathPattern matches the request paths of an OpenAPI path template: each {param} is one path segment.
 func PathPattern(template string) *regexp.Regexp {
 	return regexp.MustCompile("^" + templateParam.ReplaceAllString(regexp.QuoteMeta(template), `[^/]+`) + "$")

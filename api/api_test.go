@@ -134,3 +134,13 @@ func findOperation(doc *openapi3.T, id string) (op *openapi3.Operation, method, 
 	}
 	return nil, "", ""
 }
+
+// A path template's shape blanks its parameters' names; its parameters are listed as written.
+func TestPathShape(t *testing.T) {
+	if a, b := PathShape("/orgs/{orgId}/x/{id}"), PathShape("/orgs/{orgID}/x/{linkId}"); a != b || a != "/orgs/{}/x/{}" {
+		t.Errorf("shapes %q and %q", a, b)
+	}
+	if got := PathParams("/orgs/{orgId}/x/{id}"); !slices.Equal(got, []string{"{orgId}", "{id}"}) {
+		t.Errorf("params %v", got)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/atlas-linktoken/atlas-linktoken/api"
 )
 
 // The semantic comparison: what the product acts on (versions, x-sunset dates, actions, roles, names, enums,
@@ -200,8 +202,8 @@ func routeChange(id string, o, n *operation) *change {
 		return &change{section: breaking, id: "method-changed:" + id, ops: ops, kind: "route", text: fmt.Sprintf(
 			"HTTP method %s → %s on %s: the generated client, `atlas api` and the emulator follow the document (retries follow the new method unless it is an action); the library's typed call and scripts sending %s must change",
 			o.method, n.method, n.path, o.method)}
-	case o.method == n.method && pathParam.ReplaceAllString(o.path, "{}") == pathParam.ReplaceAllString(n.path, "{}"):
-		oldNames, newNames := pathParam.FindAllString(o.path, -1), pathParam.FindAllString(n.path, -1)
+	case o.method == n.method && api.PathShape(o.path) == api.PathShape(n.path):
+		oldNames, newNames := api.PathParams(o.path), api.PathParams(n.path)
 		var renamed []string
 		for i := range oldNames {
 			if oldNames[i] != newNames[i] {
@@ -217,9 +219,6 @@ func routeChange(id string, o, n *operation) *change {
 			o.method, o.path, n.method, n.path)}
 	}
 }
-
-// pathParam is a path template's parameter, {orgId}.
-var pathParam = regexp.MustCompile(`\{[^}]*\}`)
 
 // firstTag is an operation's first tag: the one its CLI command group is named after.
 func firstTag(op *yaml.Node) string {
@@ -513,38 +512,4 @@ func render(n *yaml.Node) string {
 		return fmt.Sprint(err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func sequenceOf(n *yaml.Node) []*yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	return n.Content
-}
-
-func pairs(m *yaml.Node) [][2]*yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([][2]*yaml.Node, 0, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, [2]*yaml.Node{m.Content[i], m.Content[i+1]})
-	}
-	return out
-}
-
-func get(m *yaml.Node, key string) *yaml.Node {
-	for _, p := range pairs(m) {
-		if p[0].Value == key {
-			return p[1]
-		}
-	}
-	return nil
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
 }

@@ -383,7 +383,7 @@ func overlayPathsExist(o *overlay.Overlay, paths *yaml.Node, previous map[string
 			for _, shape := range []bool{true, false} { // the same shape first, else any path with the method (a few)
 				var same []string
 				for _, p := range all {
-					if len(near) == 0 && m[2] != "" && slices.Contains(have[p], m[2]) && (!shape || shapeOf(p) == shapeOf(m[1])) {
+					if len(near) == 0 && m[2] != "" && slices.Contains(have[p], m[2]) && (!shape || api.PathShape(p) == api.PathShape(m[1])) {
 						same = append(same, p)
 					}
 				}
@@ -403,13 +403,6 @@ func overlayPathsExist(o *overlay.Overlay, paths *yaml.Node, previous map[string
 	}
 	return nil
 }
-
-// shapeOf is a path template with its parameter names blanked: /orgs/{orgId}/x and /orgs/{orgID}/x are one shape.
-func shapeOf(path string) string {
-	return pathParam.ReplaceAllString(path, "{}")
-}
-
-var pathParam = regexp.MustCompile(`\{[^}]*\}`)
 
 // nearest returns the known names closest to any of names (edit distance at most 3, or a case-insensitive match),
 // best first, at most three.
@@ -791,33 +784,6 @@ func hasAlias(n *yaml.Node) bool {
 	return false
 }
 
-func sequence(n *yaml.Node) []*yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	return n.Content
-}
-
-func pairs(m *yaml.Node) [][2]*yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([][2]*yaml.Node, 0, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, [2]*yaml.Node{m.Content[i], m.Content[i+1]})
-	}
-	return out
-}
-
-func get(m *yaml.Node, key string) *yaml.Node {
-	for _, p := range pairs(m) {
-		if p[0].Value == key {
-			return p[1]
-		}
-	}
-	return nil
-}
-
 func set(m *yaml.Node, key, value string) {
 	if v := get(m, key); v != nil {
 		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
@@ -826,13 +792,6 @@ func set(m *yaml.Node, key, value string) {
 	m.Content = append(m.Content,
 		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
 		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value})
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
 }
 
 func deepCopy(n *yaml.Node) *yaml.Node {

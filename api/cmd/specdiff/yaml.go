@@ -1,0 +1,11 @@
+package main
+
+import "github.com/atlas-linktoken/atlas-linktoken/api/internal/yamlnode"
+
+// The node tree helpers are api/internal/yamlnode's, shared with the trimmer.
+var (
+	pairs      = yamlnode.Pairs
+	get        = yamlnode.Get
+	scalar     = yamlnode.Scalar
+	sequenceOf = yamlnode.Sequence
+)
