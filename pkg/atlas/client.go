@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 	"unicode"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/atlas-linktoken/atlas-linktoken/gen"
 	"github.com/atlas-linktoken/atlas-linktoken/gen/source"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/buildversion"
 	"github.com/atlas-linktoken/atlas-linktoken/internal/redact"
 )
 
@@ -37,8 +37,6 @@ const (
 	// DefaultTimeout bounds a whole call (all round trips, reading the answer) when the caller's context has no
 	// deadline and no *http.Client with a Timeout was given.
 	DefaultTimeout = 60 * time.Second
-
-	modulePath = "github.com/atlas-linktoken/atlas-linktoken"
 )
 
 // Models re-exported from the generated package, so callers need not import gen. They are aliases, so go doc shows
@@ -395,20 +393,7 @@ func DefaultUserAgent() string {
 
 // Version is this module's version from the build information: a release tag when built as a dependency or with
 // go install …@version, "devel" otherwise.
-func Version() string {
-	version := "devel"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if info.Main.Path == modulePath && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			version = info.Main.Version
-		}
-		for _, dep := range info.Deps {
-			if dep.Path == modulePath && dep.Version != "" {
-				version = dep.Version
-			}
-		}
-	}
-	return version
-}
+func Version() string { return buildversion.Get() }
 
 // callHeaders is the typed methods' request editor: Accept for version and the User-Agent, set on the request the
 // generated builder just made, so the header transport has nothing left to copy.

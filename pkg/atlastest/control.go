@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/atlas-linktoken/atlas-linktoken/api/emulator"
+	"github.com/atlas-linktoken/atlas-linktoken/internal/buildversion"
 )
 
 // ControlPrefix is where the emulator's control plane lives: a prefix no Atlas, Cloud Manager or Ops Manager path
@@ -52,26 +52,9 @@ const ControlPrefix = "/_emulator/"
 // tell it talks to the emulator, and to which build.
 const VersionHeader = "X-Atlas-Emulator-Version"
 
-const modulePath = "github.com/atlas-linktoken/atlas-linktoken"
-
-var version = sync.OnceValue(func() string {
-	v := "devel"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if info.Main.Path == modulePath && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
-		}
-		for _, dep := range info.Deps {
-			if dep.Path == modulePath && dep.Version != "" {
-				v = dep.Version
-			}
-		}
-	}
-	return v
-})
-
 // Version is the emulator's version, this module's from the build information: a release tag when built as a
 // dependency or with go install …@version, "devel" otherwise (as atlas version says).
-func Version() string { return version() }
+func Version() string { return buildversion.Get() }
 
 // control is the state of the control plane, and what it adds to the emulator's.
 type control struct {
